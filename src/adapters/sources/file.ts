@@ -1,0 +1,33 @@
+// FileSource: NDJSON lines from a file, read in 1 MiB chunks.
+
+import { createReadStream } from 'node:fs';
+import type { RawBatch, Source } from '../../ports/source.js';
+import { splitLines } from './ndjson-lines.js';
+
+export class FileSource implements Source {
+  readonly description: string;
+  readonly isBounded = true;
+  private isStopped = false;
+
+  constructor(private readonly path: string) {
+    this.description = `file ${path}`;
+  }
+
+  async *batches(): AsyncGenerator<RawBatch> {
+    const stream = createReadStream(this.path, { highWaterMark: 1 << 20 });
+    try {
+      for await (const batch of splitLines(stream)) {
+        const { firstLine } = batch;
+        const file = this.path;
+        yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'file', file, line: firstLine + i }) };
+        if (this.isStopped) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  stop(): void {
+    this.isStopped = true;
+  }
+}

@@ -1,0 +1,27 @@
+// StdinSource: NDJSON lines from standard input (or any readable stream, for tests).
+
+import type { Readable } from 'node:stream';
+import type { RawBatch, Source } from '../../ports/source.js';
+import { splitLines } from './ndjson-lines.js';
+
+export class StdinSource implements Source {
+  readonly description = 'stdin';
+  readonly isBounded = true;
+  private isStopped = false;
+
+  constructor(private readonly input: Readable = process.stdin) {}
+
+  async *batches(): AsyncGenerator<RawBatch> {
+    for await (const batch of splitLines(this.input)) {
+      const { firstLine } = batch;
+      yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'stdin', line: firstLine + i }) };
+      if (this.isStopped) break;
+    }
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    // A pending read on a terminal or pipe would otherwise keep waiting for input.
+    this.input.destroy();
+  }
+}

@@ -1,0 +1,47 @@
+// JobSpec: a validated job definition (pipeline plus source, sink and side outputs), as the runtime receives it.
+
+import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
+
+/** Where events come from: an NDJSON file, standard input, or the built-in click generator. */
+export type SourceSpec =
+  | { readonly type: 'file'; readonly path: string }
+  | { readonly type: 'stdin' }
+  | {
+      readonly type: 'generator';
+      /** Events per second of event time (and of wall time when `realtime`). */
+      readonly eventsPerSecond: number;
+      /** Number of distinct user ids. */
+      readonly users: number;
+      /** Number of distinct pages. */
+      readonly pages: number;
+      /** Seed of the pseudo-random sequence; the same seed gives the same events. */
+      readonly seed: number;
+      /** Stop after this many events; null never stops. */
+      readonly maxEvents: number | null;
+      /** Event time of the first event (epoch ms); null takes the clock's time at start. */
+      readonly startTimeMs: number | null;
+      /** Pace events in wall time (true) or generate them as fast as possible (false). */
+      readonly realtime: boolean;
+    };
+
+/** Where results go: an NDJSON file or standard output. */
+export type SinkSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' };
+
+/** Where dead-letter or late records go: a file path, or standard output / standard error. */
+export type SideOutputSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | { readonly type: 'stderr' };
+
+/** A whole job: what to compute (PipelineSpec), where from, where to, and the record limits. */
+export interface JobSpec extends PipelineSpec {
+  /** Names the job in logs, metrics and checkpoints; /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/. */
+  readonly name: string;
+  readonly source: SourceSpec;
+  readonly sink: SinkSpec;
+  /** Bad records, with their reason and source position. */
+  readonly deadLetter: SideOutputSpec;
+  /** Late records: they belong only to windows that have already closed. */
+  readonly lateOutput: SideOutputSpec;
+  /** Largest accepted record, in UTF-8 bytes; longer ones are bad records (TOO_LARGE). */
+  readonly maxRecordBytes: number;
+  /** In update mode, how often (ms) open windows are re-emitted; 1000 unless set (unused in final mode). */
+  readonly updateIntervalMs: number;
+}

@@ -1,0 +1,745 @@
+// The job file schema (zod): every key, default and limit of a job definition, and its transform into JobSpec.
+
+import { z } from 'zod';
+import {
+  AGGREGATE_FUNCTIONS,
+  formatAggregation,
+  outputName,
+  type AggregateFunction,
+  type AggregationSpec,
+} from '../core/aggregate/aggregation-spec.js';
+import { EngineError } from '../core/errors.js';
+import { readTimestamp } from '../core/event/timestamp.js';
+import { compileFilter } from '../core/filter/index.js';
+import type { EmitMode, TimeSpec } from '../core/operator/pipeline-spec.js';
+import { parseDuration } from '../core/time/duration.js';
+import type { CalendarUnit, WindowSpec } from '../core/windows/window-spec.js';
+import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
+import { didYouMean, problemsFromIssues, unknownKeyMessage, type ConfigProblem } from './problems.js';
+import { describeValue, formatCount, joinWords, spellDuration } from './text.js';
+
+const SECOND_MS = 1_000;
+const DAY_MS = 86_400_000;
+const MIB = 1_048_576;
+
+/** Limits of a job definition; each one is checked with a message that names the field. */
+export const JOB_LIMITS = {
+  /** Largest tumbling or sliding window size and session gap: 366 days. */
+  maxWindowSizeMs: 366 * DAY_MS,
+  /** Largest number of sliding windows one event can fall into: ceil(size / slide). */
+  maxWindowsPerEvent: 10_000,
+  /** Largest count window size, in records. */
+  maxCountSize: 1_000_000,
+  /** Largest size / gcd(size, slide) of a count window. */
+  maxCountChunksPerWindow: 10_000,
+  /** Smallest reporting period of a global window. */
+  minGlobalEveryMs: SECOND_MS,
+  /** Largest maxOutOfOrderness, allowedLateness and idleTimeout: 366 days. */
+  maxTimeBoundMs: 366 * DAY_MS,
+  /** Largest maxRecordBytes: 64 MiB. */
+  maxRecordBytes: 64 * MIB,
+  maxUsers: 10_000_000,
+  maxPages: 1_000_000,
+  maxEventsPerSecond: 10_000_000,
+} as const;
+
+/** Values used when a key is left out. */
+export const JOB_DEFAULTS = {
+  keyBy: [] as readonly string[],
+  aggregations: [{ fn: 'count', field: null }] as readonly AggregationSpec[],
+  maxOutOfOrdernessMs: 5 * SECOND_MS,
+  allowedLatenessMs: 0,
+  idleTimeoutMs: 30 * SECOND_MS,
+  emit: 'final' as EmitMode,
+  updateIntervalMs: SECOND_MS,
+  sink: { type: 'stdout' } as SinkSpec,
+  deadLetter: { type: 'stderr' } as SideOutputSpec,
+  lateOutput: { type: 'stderr' } as SideOutputSpec,
+  maxRecordBytes: MIB,
+  globalEveryMs: 60 * SECOND_MS,
+  calendarTimeZone: 'UTC',
+  generator: { eventsPerSecond: 1_000, users: 1_000, pages: 100, seed: 1, realtime: false },
+} as const;
+
+export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+export const WINDOW_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The window kinds, in the order the docs list them. */
+export const WINDOW_KINDS = ['tumbling', 'sliding', 'calendar', 'session', 'count', 'global'] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];
+const CALENDAR_UNITS = ['day', 'week', 'month'] as const satisfies readonly CalendarUnit[];
+const EMIT_MODES = ['final', 'update'] as const satisfies readonly EmitMode[];
+
+/** Common names of aggregations that Tally spells differently. */
+const AGGREGATION_ALIASES: Readonly<Record<string, AggregateFunction>> = {
+  avg: 'mean',
+  average: 'mean',
+  std: 'stdev',
+  stddev: 'stdev',
+  var: 'variance',
+};
+
+const DURATION_WORDS = 'a duration such as 500ms, 5s, 1m, 1h30m or 1d, or a whole number of milliseconds';
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks. Every schema sets its own messages: zod's defaults never reach the user.
+
+type RawIssue = z.core.$ZodRawIssue;
+
+/** `missing; expected X` or `expected X, found Y`. */
+function expectedMessage(what: string, input: unknown): string {
+  return input === undefined ? `missing; expected ${what}` : `expected ${what}, found ${describeValue(input)}`;
+}
+
+function expecting(what: string): { error: (issue: RawIssue) => string } {
+  return { error: (issue) => expectedMessage(what, issue.input) };
+}
+
+/**
+ * An object that rejects unknown keys, one message line per key (problemsFromIssues splits them),
+ * with a "did you mean" suggestion when a known key is near.
+ */
+function strictObject<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => unknownKeyMessage(key, known)).join('\n')
+        : expectedMessage(what, issue.input),
+  });
+}
+
+function fail(ctx: z.core.$RefinementCtx, message: string, path: readonly (string | number)[] = []): void {
+  ctx.addIssue({ code: 'custom', message, path: [...path] });
+}
+
+/** A duration: `5s`, `1h30m`, `90000ms`, or a whole number of milliseconds. Output: ms (≥ 0). */
+function duration() {
+  return z.union([z.string(), z.number()], expecting(DURATION_WORDS)).transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+      fail(ctx, `${shown} is not a duration: write a whole number with a unit (ms, s, m, h, d, w), e.g. 90000ms, 5s, 1h30m, or a whole number of milliseconds`);
+      return z.NEVER;
+    }
+  });
+}
+
+/** A whole number in [min, max]. */
+function wholeNumber(min: number, max: number, note = '') {
+  const range = `a whole number from ${formatCount(min)} to ${formatCount(max)}${note}`;
+  return z.number(expecting(range)).transform((n, ctx) => {
+    if (!Number.isInteger(n) || n < min || n > max) {
+      fail(ctx, `must be ${range}, found ${formatCount(n)}`);
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** A non-empty string (after trimming blanks). */
+function nonEmptyString(what: string) {
+  return z.string(expecting(what)).transform((text, ctx) => {
+    if (text.trim() === '') {
+      fail(ctx, `must not be empty; expected ${what}`);
+      return z.NEVER;
+    }
+    return text;
+  });
+}
+
+/** A string matching `pattern`, with `rule` saying what the pattern means. */
+function patternString(what: string, pattern: RegExp, rule: string) {
+  return z.string(expecting(`${article(what)} ${what}`)).transform((text, ctx) => {
+    if (!pattern.test(text)) {
+      fail(ctx, `${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)} is not a valid ${what}: ${rule}`);
+      return z.NEVER;
+    }
+    return text;
+  });
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
+/** An enum with "unknown X 'v' — did you mean …? (one of: …)". */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+  return z.enum(values, {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `unknown ${what} '${issue.input}'${didYouMean(issue.input, values)} (one of: ${values.join(', ')})`
+        : expectedMessage(`${article(what)} ${what}: one of ${values.join(', ')}`, issue.input),
+  });
+}
+
+/** A union discriminated by `type`, with a message for a missing or unknown type. */
+function typedUnion<const Options extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]>(
+  what: string,
+  types: readonly string[],
+  shapes: string,
+  options: Options,
+) {
+  return z.discriminatedUnion('type', options, {
+    error: (issue) => {
+      const input = issue.input;
+      if (issue.code !== 'invalid_union' || typeof input !== 'object' || input === null || Array.isArray(input)) {
+        return expectedMessage(shapes, input);
+      }
+      const type: unknown = (input as Record<string, unknown>).type;
+      if (type === undefined) return `missing; expected the ${what} type: one of ${types.join(', ')}`;
+      if (typeof type !== 'string') return expectedMessage(`the ${what} type: one of ${types.join(', ')}`, type);
+      return `unknown ${what} type '${type}'${didYouMean(type, types)} (one of: ${types.join(', ')})`;
+    },
+  });
+}
+
+/** Whether Intl knows the IANA zone (the calendar windows compute edges with Intl). */
+function isKnownTimeZone(timeZone: string): boolean {
+  if (timeZone.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let knownTimeZones: readonly string[] | null = null;
+
+function timeZoneNames(): readonly string[] {
+  knownTimeZones ??= ['UTC', ...Intl.supportedValuesOf('timeZone')];
+  return knownTimeZones;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windows
+
+const windowName = patternString(
+  'window name',
+  WINDOW_NAME_PATTERN,
+  'start with a letter or _, then letters, digits or _ (at most 64 characters)',
+);
+
+const timeZone = z.string(expecting('an IANA time zone such as UTC or Europe/Berlin')).transform((zone, ctx) => {
+  if (!isKnownTimeZone(zone)) {
+    fail(ctx, `unknown time zone '${zone}'${didYouMean(zone, timeZoneNames())} (use an IANA name such as UTC, Europe/Berlin or Asia/Shanghai)`);
+    return z.NEVER;
+  }
+  return zone;
+});
+
+const windowObject = strictObject(
+  {
+    name: windowName,
+    tumbling: duration().optional(),
+    sliding: strictObject({ size: duration(), slide: duration() }, 'a mapping { size: <duration>, slide: <duration> }').optional(),
+    calendar: strictObject(
+      { unit: oneOf(CALENDAR_UNITS, 'calendar unit'), timeZone: timeZone.optional() },
+      'a mapping { unit: day | week | month, timeZone: <IANA zone> }',
+    ).optional(),
+    session: strictObject({ gap: duration() }, 'a mapping { gap: <duration> }').optional(),
+    count: strictObject(
+      {
+        size: z.number(expecting('a whole number of records')),
+        slide: z.number(expecting('a whole number of records')).optional(),
+      },
+      'a mapping { size: <records>, slide: <records> }',
+    ).optional(),
+    global: z
+      .union([z.literal(true), strictObject({ every: duration().optional() }, 'true or { every: <duration> }')], expecting('true or { every: <duration> }'))
+      .optional(),
+    offset: duration().optional(),
+  },
+  'a window: a mapping with a name and one kind (tumbling, sliding, calendar, session, count or global)',
+);
+
+type WindowFields = z.output<typeof windowObject>;
+type WindowFieldsInput = z.input<typeof windowObject>;
+
+function gcd(a: number, b: number): number {
+  let x = a;
+  let y = b;
+  while (y !== 0) [x, y] = [y, x % y];
+  return x;
+}
+
+/** Checks a size or gap: > 0 and ≤ 366 days. */
+function checkSpan(ctx: z.core.$RefinementCtx, label: string, ms: number, path: readonly (string | number)[]): boolean {
+  if (ms <= 0) {
+    fail(ctx, `${label} must be greater than 0`, path);
+    return false;
+  }
+  if (ms > JOB_LIMITS.maxWindowSizeMs) {
+    fail(ctx, `${label} (${spellDuration(ms)}) must be at most 366d`, path);
+    return false;
+  }
+  return true;
+}
+
+function toWindowSpec(window: WindowFields, ctx: z.core.$RefinementCtx): WindowSpec {
+  const kinds = WINDOW_KINDS.filter((kind) => window[kind] !== undefined);
+  const name = window.name;
+  if (kinds.length !== 1) {
+    fail(
+      ctx,
+      kinds.length === 0
+        ? `window '${name}' needs a kind: one of ${WINDOW_KINDS.join(', ')} (e.g. tumbling: 1m)`
+        : `window '${name}' has ${joinWords(kinds)}; a window has exactly one kind`,
+    );
+    return invalidWindow(name);
+  }
+  const kind = kinds[0] as WindowKind;
+  if (window.offset !== undefined && kind !== 'tumbling' && kind !== 'sliding') {
+    fail(ctx, `offset applies only to tumbling and sliding windows, not to ${kind} windows`, ['offset']);
+  }
+  const offsetMs = window.offset ?? 0;
+  const errorsBefore = ctx.issues.length;
+  let spec: WindowSpec | null = null;
+  switch (kind) {
+    case 'tumbling': {
+      const sizeMs = window.tumbling as number;
+      if (checkSpan(ctx, 'size', sizeMs, ['tumbling'])) {
+        spec = { kind, name, sizeMs, offsetMs: offsetMs % sizeMs };
+      }
+      break;
+    }
+    case 'sliding': {
+      const { size: sizeMs, slide: slideMs } = window.sliding as { size: number; slide: number };
+      const isSizeValid = checkSpan(ctx, 'size', sizeMs, ['sliding', 'size']);
+      if (slideMs <= 0) fail(ctx, 'slide must be greater than 0', ['sliding', 'slide']);
+      else if (isSizeValid && slideMs > sizeMs) {
+        fail(
+          ctx,
+          `slide (${spellDuration(slideMs)}) must not exceed size (${spellDuration(sizeMs)}): a slide longer than the size leaves gaps between windows`,
+          ['sliding', 'slide'],
+        );
+      } else if (isSizeValid && Math.ceil(sizeMs / slideMs) > JOB_LIMITS.maxWindowsPerEvent) {
+        fail(
+          ctx,
+          `size ${spellDuration(sizeMs)} with slide ${spellDuration(slideMs)} puts each event in up to ${formatCount(Math.ceil(sizeMs / slideMs))} windows; at most ${formatCount(JOB_LIMITS.maxWindowsPerEvent)} are allowed (use a longer slide)`,
+          ['sliding'],
+        );
+      } else if (isSizeValid) {
+        spec = { kind, name, sizeMs, slideMs, offsetMs: offsetMs % slideMs };
+      }
+      break;
+    }
+    case 'calendar': {
+      const calendar = window.calendar as { unit: CalendarUnit; timeZone?: string | undefined };
+      spec = { kind, name, unit: calendar.unit, timeZone: calendar.timeZone ?? JOB_DEFAULTS.calendarTimeZone };
+      break;
+    }
+    case 'session': {
+      const gapMs = (window.session as { gap: number }).gap;
+      if (checkSpan(ctx, 'gap', gapMs, ['session', 'gap'])) spec = { kind, name, gapMs };
+      break;
+    }
+    case 'count': {
+      const count = window.count as { size: number; slide?: number | undefined };
+      const size = count.size;
+      const max = JOB_LIMITS.maxCountSize;
+      if (!Number.isInteger(size) || size < 1 || size > max) {
+        fail(ctx, `size must be a whole number of records from 1 to ${formatCount(max)}, found ${formatCount(size)}`, ['count', 'size']);
+        break;
+      }
+      const slide = count.slide ?? size;
+      if (!Number.isInteger(slide) || slide < 1 || slide > size) {
+        fail(
+          ctx,
+          `slide must be a whole number of records from 1 to size (${formatCount(size)}), found ${formatCount(slide)}${slide > size ? ': a slide longer than the size leaves records out of every window' : ''}`,
+          ['count', 'slide'],
+        );
+        break;
+      }
+      const chunks = size / gcd(size, slide);
+      if (chunks > JOB_LIMITS.maxCountChunksPerWindow) {
+        fail(
+          ctx,
+          `size ${formatCount(size)} with slide ${formatCount(slide)} gives size / gcd(size, slide) = ${formatCount(chunks)}; at most ${formatCount(JOB_LIMITS.maxCountChunksPerWindow)} is allowed (choose a slide that divides the size, or shares a larger factor with it)`,
+          ['count'],
+        );
+        break;
+      }
+      spec = { kind, name, size, slide };
+      break;
+    }
+    case 'global': {
+      const global = window.global as true | { every?: number | undefined };
+      const everyMs = global === true ? JOB_DEFAULTS.globalEveryMs : (global.every ?? JOB_DEFAULTS.globalEveryMs);
+      if (everyMs < JOB_LIMITS.minGlobalEveryMs) {
+        fail(ctx, `every (${spellDuration(everyMs)}) must be at least 1s`, ['global', 'every']);
+      } else {
+        spec = { kind, name, everyMs };
+      }
+      break;
+    }
+  }
+  return spec === null || ctx.issues.length > errorsBefore ? invalidWindow(name) : spec;
+}
+
+/**
+ * What an invalid window becomes inside the failed parse: never returned to callers (the parse
+ * fails), but it keeps the name so that the duplicate-name check still sees every window.
+ */
+function invalidWindow(name: string): WindowSpec {
+  return { name } as unknown as WindowSpec;
+}
+
+type KindInput<K extends WindowKind> = { readonly name: string } & { readonly [P in K]-?: NonNullable<WindowFieldsInput[P]> } & {
+  readonly [P in Exclude<WindowKind, K>]?: undefined;
+} & (K extends 'tumbling' | 'sliding' ? { readonly offset?: WindowFieldsInput['offset'] } : { readonly offset?: undefined });
+
+/**
+ * One window of a job file: a name and exactly one kind key, e.g. `{ name: 'per_minute', tumbling: '1m' }`;
+ * `offset` only with tumbling and sliding.
+ */
+export type WindowInput = { [K in WindowKind]: KindInput<K> }[WindowKind];
+
+// The object schema accepts any set of kind keys so that "none" and "several" get a clear message;
+// the TypeScript input type says exactly one.
+const windowSchema = windowObject.transform(toWindowSpec) as unknown as z.ZodType<WindowSpec, WindowInput>;
+
+const windowsSchema = z
+  .array(windowSchema, expecting('a list of windows, e.g. [{ name: per_minute, tumbling: 1m }]'))
+  .min(1, 'a job needs at least one window, e.g. [{ name: per_minute, tumbling: 1m }]')
+  // Runs even when some windows are invalid (they still have their names), so all problems show at once.
+  .superRefine(
+    (windows: readonly unknown[], ctx) => {
+      if (!Array.isArray(windows)) return;
+      const firstIndex = new Map<string, number>();
+      windows.forEach((window: unknown, i) => {
+        const name: unknown = typeof window === 'object' && window !== null ? (window as { name?: unknown }).name : undefined;
+        if (typeof name !== 'string') return;
+        const first = firstIndex.get(name);
+        if (first === undefined) firstIndex.set(name, i);
+        else fail(ctx, `window name '${name}' is already used by windows[${first}]; names must be unique`, [i, 'name']);
+      });
+    },
+    { when: () => true },
+  );
+
+// ---------------------------------------------------------------------------------------------
+// Keys, filter, aggregations
+
+const fieldName = z.string(expecting('a field name'));
+
+const keyBySchema = z
+  .union([fieldName, z.array(fieldName, expecting('a field name or a list of field names'))], expecting('a field name or a list of field names'))
+  .transform((value, ctx) => {
+    const fields = typeof value === 'string' ? [value] : value;
+    const seen = new Set<string>();
+    fields.forEach((field, i) => {
+      const path = typeof value === 'string' ? [] : [i];
+      if (field.trim() === '') fail(ctx, 'a key field name must not be empty', path);
+      else if (seen.has(field)) fail(ctx, `key field '${field}' is listed twice`, path);
+      seen.add(field);
+    });
+    return fields;
+  });
+
+const filterSchema = z
+  .string(expecting("a filter expression, e.g. \"page != '/health'\""))
+  .nullable()
+  .transform((source, ctx) => {
+    if (source === null) return null;
+    if (source.trim() === '') {
+      fail(ctx, 'the filter is empty; leave the key out to keep every event');
+      return z.NEVER;
+    }
+    try {
+      compileFilter(source);
+    } catch (error) {
+      if (!(error instanceof EngineError) || (error.code !== 'FILTER_SYNTAX' && error.code !== 'FILTER_UNSAFE_REGEX')) throw error;
+      fail(ctx, oneLineFilterMessage(error.message));
+      return z.NEVER;
+    }
+    return source;
+  });
+
+/** Filter errors draw a caret under the source on extra lines; a config problem is one line. */
+function oneLineFilterMessage(message: string): string {
+  const lines = message.split('\n');
+  const head = (lines[0] ?? message).replace(/^filter:\s*/, '');
+  const hint = lines.find((line) => line.trim().startsWith('hint:'));
+  return hint === undefined ? head : `${head} (${hint.trim()})`;
+}
+
+const AGGREGATION_TEXT = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*$/;
+const AGGREGATION_WORDS = 'an aggregation such as count, count(value), sum(value) or { fn: sum, field: value }';
+
+function knownFunction(fn: string, ctx: z.core.$RefinementCtx): AggregateFunction | null {
+  if ((AGGREGATE_FUNCTIONS as readonly string[]).includes(fn)) return fn as AggregateFunction;
+  const alias = AGGREGATION_ALIASES[fn.toLowerCase()];
+  const hint = alias === undefined ? didYouMean(fn, AGGREGATE_FUNCTIONS) : ` — did you mean '${alias}'?`;
+  fail(ctx, `unknown aggregation function '${fn}'${hint} (known: ${AGGREGATE_FUNCTIONS.join(', ')})`);
+  return null;
+}
+
+function toAggregation(fn: AggregateFunction, field: string | null, ctx: z.core.$RefinementCtx, fieldPath: readonly (string | number)[]): AggregationSpec | null {
+  if (field !== null && field.trim() === '') {
+    fail(ctx, `the field of ${fn} must not be empty${fn === 'count' ? '; write count to count events' : ''}`, fieldPath);
+    return null;
+  }
+  if (field === null && fn !== 'count') {
+    fail(ctx, `${fn} needs a field, e.g. ${fn}(value)`);
+    return null;
+  }
+  return { fn, field: field === null ? null : field.trim() };
+}
+
+const aggregationSchema = z
+  .union(
+    [
+      z.string(),
+      strictObject(
+        { fn: oneOf(AGGREGATE_FUNCTIONS, 'aggregation function'), field: z.string(expecting('a field name')).nullable().optional() },
+        'a mapping { fn: <function>, field: <field name> }',
+      ),
+    ],
+    expecting(AGGREGATION_WORDS),
+  )
+  .transform((value, ctx): AggregationSpec => {
+    if (typeof value !== 'string') return toAggregation(value.fn, value.field ?? null, ctx, ['field']) ?? z.NEVER;
+    const match = AGGREGATION_TEXT.exec(value);
+    if (match === null) {
+      fail(ctx, `${JSON.stringify(value)} is not an aggregation: write fn or fn(field), e.g. count, sum(value)`);
+      return z.NEVER;
+    }
+    const fn = knownFunction(match[1] as string, ctx);
+    if (fn === null) return z.NEVER;
+    const field = match[2];
+    if (field !== undefined && field.includes(',')) {
+      fail(ctx, `${fn} takes one field, found ${JSON.stringify(field.trim())}`);
+      return z.NEVER;
+    }
+    return toAggregation(fn, field ?? null, ctx, []) ?? z.NEVER;
+  });
+
+const aggregationsSchema = z
+  .array(aggregationSchema, expecting(`a list of aggregations, e.g. [count, sum(value)]`))
+  .min(1, 'a job needs at least one aggregation; leave the key out for [count]')
+  // Runs even when some aggregations are invalid: the valid ones are already AggregationSpecs.
+  .superRefine(
+    (aggregations: readonly unknown[], ctx) => {
+      if (!Array.isArray(aggregations)) return;
+      const firstIndex = new Map<string, number>();
+      const specs = aggregations.map((item: unknown) => (isAggregationSpec(item) ? item : null));
+      specs.forEach((spec, i) => {
+        if (spec === null) return;
+        const name = outputName(spec);
+        const first = firstIndex.get(name);
+        if (first === undefined) firstIndex.set(name, i);
+        else {
+          const earlier = formatAggregation(specs[first] as AggregationSpec);
+          fail(ctx, `${formatAggregation(spec)} produces the result field '${name}', which aggregations[${first}] (${earlier}) already produces`, [i]);
+        }
+      });
+    },
+    { when: () => true },
+  );
+
+function isAggregationSpec(value: unknown): value is AggregationSpec {
+  if (typeof value !== 'object' || value === null) return false;
+  const { fn, field } = value as { fn?: unknown; field?: unknown };
+  return (
+    Object.keys(value).length === 2 &&
+    typeof fn === 'string' &&
+    (AGGREGATE_FUNCTIONS as readonly string[]).includes(fn) &&
+    (field === null || (typeof field === 'string' && field.trim() !== ''))
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time and emit
+
+function boundedDuration(label: string, min: number) {
+  return duration().transform((ms, ctx) => {
+    if (ms < min) fail(ctx, `${label} must be greater than 0`);
+    else if (ms > JOB_LIMITS.maxTimeBoundMs) fail(ctx, `${label} (${spellDuration(ms)}) must be at most 366d`);
+    else return ms;
+    return z.NEVER;
+  });
+}
+
+const timeSchema = strictObject(
+  {
+    maxOutOfOrderness: boundedDuration('maxOutOfOrderness', 0).optional(),
+    allowedLateness: boundedDuration('allowedLateness', 0).optional(),
+    idleTimeout: boundedDuration('idleTimeout', 1).optional(),
+  },
+  'a mapping { maxOutOfOrderness, allowedLateness, idleTimeout } of durations',
+).transform(
+  (time): TimeSpec => ({
+    maxOutOfOrdernessMs: time.maxOutOfOrderness ?? JOB_DEFAULTS.maxOutOfOrdernessMs,
+    allowedLatenessMs: time.allowedLateness ?? JOB_DEFAULTS.allowedLatenessMs,
+    idleTimeoutMs: time.idleTimeout ?? JOB_DEFAULTS.idleTimeoutMs,
+  }),
+);
+
+const EMIT_WORDS = 'final, update, or { mode: update, interval: <duration> }';
+
+const emitSchema = z
+  .union(
+    [z.enum(EMIT_MODES), strictObject({ mode: oneOf(EMIT_MODES, 'emit mode'), interval: duration().optional() }, `an emit mode: ${EMIT_WORDS}`)],
+    {
+      error: (issue) =>
+        typeof issue.input === 'string'
+          ? `unknown emit mode '${issue.input}'${didYouMean(issue.input, EMIT_MODES)} (one of: ${EMIT_MODES.join(', ')})`
+          : expectedMessage(`an emit mode: ${EMIT_WORDS}`, issue.input),
+    },
+  )
+  .transform((emit, ctx): { mode: EmitMode; intervalMs: number } => {
+    if (typeof emit === 'string') return { mode: emit, intervalMs: JOB_DEFAULTS.updateIntervalMs };
+    if (emit.interval !== undefined && emit.mode !== 'update') {
+      fail(ctx, 'interval applies only to emit mode update', ['interval']);
+      return z.NEVER;
+    }
+    if (emit.interval !== undefined && emit.interval <= 0) {
+      fail(ctx, 'interval must be greater than 0', ['interval']);
+      return z.NEVER;
+    }
+    return { mode: emit.mode, intervalMs: emit.interval ?? JOB_DEFAULTS.updateIntervalMs };
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Source, sink, side outputs
+
+const filePath = nonEmptyString('a file path');
+
+const generatorObject = strictObject(
+  {
+    type: z.literal('generator'),
+    eventsPerSecond: wholeNumber(1, JOB_LIMITS.maxEventsPerSecond).optional(),
+    users: wholeNumber(1, JOB_LIMITS.maxUsers).optional(),
+    pages: wholeNumber(1, JOB_LIMITS.maxPages).optional(),
+    seed: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional(),
+    maxEvents: wholeNumber(1, Number.MAX_SAFE_INTEGER).nullable().optional(),
+    startTime: z
+      .union([z.string(), z.number()], expecting("epoch milliseconds or ISO-8601 text with a zone, e.g. '2026-11-23T00:00:00Z'"))
+      .nullable()
+      .optional(),
+    realtime: z.boolean(expecting('true or false')).optional(),
+  },
+  'a generator source: { type: generator, eventsPerSecond, users, pages, seed, maxEvents, startTime, realtime }',
+);
+
+const SOURCE_TYPES = ['file', 'stdin', 'generator'];
+
+const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type: file, path: <file> }, { type: stdin } or { type: generator, … }', [
+  strictObject({ type: z.literal('file'), path: filePath }, 'a file source: { type: file, path: <file> }'),
+  strictObject({ type: z.literal('stdin') }, 'a stdin source: { type: stdin }'),
+  generatorObject,
+]).transform((source, ctx): SourceSpec => {
+  if (source.type !== 'generator') return source;
+  let startTimeMs: number | null = null;
+  if (source.startTime !== undefined && source.startTime !== null) {
+    startTimeMs = readTimestamp(source.startTime);
+    if (startTimeMs === null) {
+      fail(
+        ctx,
+        `${JSON.stringify(source.startTime)} is not a start time: use epoch milliseconds (0 to 8.64e15) or ISO-8601 text with a zone, e.g. '2026-11-23T00:00:00Z'`,
+        ['startTime'],
+      );
+      return z.NEVER;
+    }
+  }
+  const defaults = JOB_DEFAULTS.generator;
+  return {
+    type: 'generator',
+    eventsPerSecond: source.eventsPerSecond ?? defaults.eventsPerSecond,
+    users: source.users ?? defaults.users,
+    pages: source.pages ?? defaults.pages,
+    seed: source.seed ?? defaults.seed,
+    maxEvents: source.maxEvents ?? null,
+    startTimeMs,
+    realtime: source.realtime ?? defaults.realtime,
+  };
+});
+
+const sinkSchema = typedUnion('sink', ['file', 'stdout'], 'a sink: { type: stdout } or { type: file, path: <file> }', [
+  strictObject({ type: z.literal('file'), path: filePath }, 'a file sink: { type: file, path: <file> }'),
+  strictObject({ type: z.literal('stdout') }, 'a stdout sink: { type: stdout }'),
+]);
+
+const SIDE_OUTPUT_WORDS = "a file path, 'stdout', 'stderr', or { type: file, path: <file> }";
+
+const sideOutputSchema = z
+  .union(
+    [
+      z.string(),
+      typedUnion('output', ['file', 'stdout', 'stderr'], SIDE_OUTPUT_WORDS, [
+        strictObject({ type: z.literal('file'), path: filePath }, 'a file output: { type: file, path: <file> }'),
+        strictObject({ type: z.literal('stdout') }, 'an output { type: stdout }'),
+        strictObject({ type: z.literal('stderr') }, 'an output { type: stderr }'),
+      ]),
+    ],
+    expecting(SIDE_OUTPUT_WORDS),
+  )
+  .transform((output, ctx): SideOutputSpec => {
+    if (typeof output !== 'string') return output;
+    if (output.trim() === '') {
+      fail(ctx, `must not be empty; expected ${SIDE_OUTPUT_WORDS}`);
+      return z.NEVER;
+    }
+    if (output === 'stdout' || output === 'stderr') return { type: output };
+    return { type: 'file', path: output };
+  });
+
+// ---------------------------------------------------------------------------------------------
+// The job
+
+const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes';
+
+const jobObject = strictObject(
+  {
+    name: patternString('job name', JOB_NAME_PATTERN, "start with a letter or digit, then letters, digits, '_', '.' or '-' (at most 100 characters)"),
+    source: sourceSchema,
+    keyBy: keyBySchema.optional(),
+    filter: filterSchema.optional(),
+    windows: windowsSchema,
+    aggregations: aggregationsSchema.optional(),
+    time: timeSchema.optional(),
+    emit: emitSchema.optional(),
+    sink: sinkSchema.optional(),
+    deadLetter: sideOutputSchema.optional(),
+    lateOutput: sideOutputSchema.optional(),
+    maxRecordBytes: wholeNumber(1, JOB_LIMITS.maxRecordBytes, ' (64 MiB)').optional(),
+  },
+  JOB_WORDS,
+);
+
+/** The job file (YAML, JSON or a TypeScript object) → JobSpec, with defaults filled in. */
+export const jobSchema = jobObject.transform(
+  (job): JobSpec => ({
+    name: job.name,
+    source: job.source,
+    keyBy: job.keyBy ?? JOB_DEFAULTS.keyBy,
+    filter: job.filter ?? null,
+    windows: job.windows,
+    aggregations: job.aggregations ?? JOB_DEFAULTS.aggregations,
+    time: job.time ?? {
+      maxOutOfOrdernessMs: JOB_DEFAULTS.maxOutOfOrdernessMs,
+      allowedLatenessMs: JOB_DEFAULTS.allowedLatenessMs,
+      idleTimeoutMs: JOB_DEFAULTS.idleTimeoutMs,
+    },
+    emit: job.emit?.mode ?? JOB_DEFAULTS.emit,
+    sink: job.sink ?? JOB_DEFAULTS.sink,
+    deadLetter: job.deadLetter ?? JOB_DEFAULTS.deadLetter,
+    lateOutput: job.lateOutput ?? JOB_DEFAULTS.lateOutput,
+    maxRecordBytes: job.maxRecordBytes ?? JOB_DEFAULTS.maxRecordBytes,
+    updateIntervalMs: job.emit?.intervalMs ?? JOB_DEFAULTS.updateIntervalMs,
+  }),
+);
+
+/** A validated job, or every problem found (each with its field path). */
+export type JobValidation = { readonly ok: true; readonly spec: JobSpec } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+/** Validates a decoded job definition (from YAML, JSON or code) against the job schema. */
+export function validateJob(input: unknown): JobValidation {
+  const result = jobSchema.safeParse(input);
+  if (result.success) return { ok: true, spec: result.data };
+  return { ok: false, problems: problemsFromIssues(result.error.issues) };
+}

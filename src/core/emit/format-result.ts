@@ -1,0 +1,41 @@
+// NDJSON text of a window result: the output format of file, stdout and (later) Kafka sinks.
+
+import type { WindowResult } from './outputs.js';
+
+/**
+ * Formats results as one JSON object per line:
+ * `{"window","start","end","start_iso","end_iso","key":{…},"count":…,"sum_value":…}` and, in update
+ * mode, `"revision"` and `"final"`. Built by hand because it runs once per result: field names are
+ * escaped once, up front.
+ */
+export class ResultFormatter {
+  private readonly names: readonly string[];
+  private readonly windowNames = new Map<string, string>();
+
+  constructor(
+    outputNames: readonly string[],
+    private readonly isUpdateMode: boolean,
+  ) {
+    this.names = outputNames.map((n) => `,${JSON.stringify(n)}:`);
+  }
+
+  format(result: WindowResult): string {
+    let window = this.windowNames.get(result.window);
+    if (window === undefined) {
+      window = JSON.stringify(result.window);
+      this.windowNames.set(result.window, window);
+    }
+    let line = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":"${isoOf(result.start)}","end_iso":"${isoOf(result.end)}","key":${result.key.keyJson}`;
+    const values = result.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      line += `${this.names[i] as string}${v === null || v === undefined ? 'null' : v}`;
+    }
+    if (this.isUpdateMode) line += `,"revision":${result.revision},"final":${result.isFinal}`;
+    return `${line}}`;
+  }
+}
+
+function isoOf(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,491 @@
+// WindowAggregator: the engine. Events and watermarks in, window results and late records out.
+
+import { AggregatePlan, type Partial } from '../aggregate/aggregate-plan.js';
+import type { EngineOutput, WindowResult } from '../emit/outputs.js';
+import type { ClickEvent } from '../event/click-event.js';
+import { compileFilter } from '../filter/index.js';
+import { SliceStore, type Slice, type SliceCutter } from '../slices/slice-store.js';
+import { WATERMARK_END, type EpochMs } from '../time/epoch.js';
+import { MinHeap } from '../util/min-heap.js';
+import { WatermarkTracker } from '../watermark/watermark-tracker.js';
+import type { AlignedAssigner } from '../windows/aligned-assigner.js';
+import { CalendarWindows } from '../windows/calendar.js';
+import { CountWindows, type CountWindowOutput } from '../windows/count.js';
+import { GlobalWindows } from '../windows/global.js';
+import { SessionWindows, type Session } from '../windows/session.js';
+import { SlidingWindows } from '../windows/sliding.js';
+import { TumblingWindows } from '../windows/tumbling.js';
+import type { CountWindowSpec, GlobalWindowSpec, SessionWindowSpec, WindowSpec } from '../windows/window-spec.js';
+import { KeyTable } from './key-table.js';
+import type { PipelineSpec } from './pipeline-spec.js';
+
+/** A window of an aligned definition that has data and has not closed. */
+export interface PendingWindow {
+  readonly defIndex: number;
+  readonly start: EpochMs;
+  readonly end: EpochMs;
+  /** Last revision emitted per key (update mode only). */
+  revisions: Map<number, number> | null;
+}
+
+/** An entry of the closing queue: an aligned window (or global tick) or a session. */
+interface Closing {
+  readonly closeAt: number;
+  readonly defIndex: number;
+  readonly start: EpochMs;
+  /** Orders sessions of different keys that close together; −1 for windows. */
+  readonly keyId: number;
+  readonly seq: number;
+  readonly window: PendingWindow | null;
+  readonly session: Session | null;
+}
+
+/** Tumbling, sliding, calendar, or the ticks of a global window: everything that shares slices. */
+export interface AlignedDef {
+  readonly index: number;
+  readonly spec: WindowSpec;
+  readonly assigner: AlignedAssigner;
+  readonly pending: Map<EpochMs, PendingWindow>;
+  readonly global: GlobalWindows | null;
+}
+
+export interface SessionDef {
+  readonly index: number;
+  readonly spec: SessionWindowSpec;
+  readonly sessions: SessionWindows;
+  /** Queues a new session for closing (made once, not per event). */
+  readonly schedule: (session: Session) => void;
+}
+
+export interface CountDef {
+  readonly index: number;
+  readonly spec: CountWindowSpec;
+  readonly counts: CountWindows;
+}
+
+/** Counters of what the engine has seen and holds. */
+export interface EngineStats {
+  events: number;
+  filteredOut: number;
+  lateRecords: number;
+  results: number;
+  readonly lateByWindow: Record<string, number>;
+}
+
+export interface EngineGauges {
+  readonly watermarkMs: number | null;
+  readonly openSlices: number;
+  readonly openWindows: number;
+  readonly openSessions: number;
+  readonly keys: number;
+}
+
+function isBefore(a: Closing, b: Closing): boolean {
+  if (a.closeAt !== b.closeAt) return a.closeAt < b.closeAt;
+  if (a.defIndex !== b.defIndex) return a.defIndex < b.defIndex;
+  if (a.start !== b.start) return a.start < b.start;
+  if (a.keyId !== b.keyId) return a.keyId < b.keyId;
+  return a.seq < b.seq;
+}
+
+function assignerOf(spec: WindowSpec): AlignedAssigner | null {
+  switch (spec.kind) {
+    case 'tumbling': return new TumblingWindows(spec.sizeMs, spec.offsetMs);
+    case 'sliding': return new SlidingWindows(spec.sizeMs, spec.slideMs, spec.offsetMs);
+    case 'calendar': return new CalendarWindows(spec.unit, spec.timeZone);
+    case 'global': return new TumblingWindows(spec.everyMs, 0);
+    default: return null;
+  }
+}
+
+/**
+ * The pure, synchronous core. Feed events with onEvent (in arrival order, with their source
+ * partition); results and late records are pushed to the `out` array given to each call.
+ *
+ * Aligned windows (tumbling, sliding, calendar) and global ticks share one SliceStore: an event
+ * updates one partial per key, whatever the number of windows containing it, and a window is
+ * answered by combining its slices when it closes. Sessions and count windows keep their own
+ * per-key state. A window [s, e) closes once the watermark reaches e + allowed lateness.
+ */
+export class WindowAggregator {
+  readonly spec: PipelineSpec;
+  readonly plan: AggregatePlan;
+  keys: KeyTable;
+  readonly stats: EngineStats;
+  watermark: WatermarkTracker;
+  readonly slices: SliceStore;
+  readonly aligned: readonly AlignedDef[];
+  readonly sessionDefs: readonly SessionDef[];
+  readonly countDefs: readonly CountDef[];
+  private readonly filter: ((record: Readonly<Record<string, unknown>>) => boolean) | null;
+  private readonly latenessMs: number;
+  private readonly isUpdateMode: boolean;
+  private readonly closing = new MinHeap<Closing>(isBefore);
+  private seq = 0;
+  /** Update mode: keys whose partial changed per slice since the last flush. */
+  readonly dirtySlices = new Map<Slice, Set<number>>();
+  readonly dirtySessions: [SessionDef, Session][] = [];
+  /** True once onEndOfInput has run. */
+  hasEnded = false;
+
+  constructor(spec: PipelineSpec) {
+    this.spec = spec;
+    this.plan = new AggregatePlan(spec.aggregations);
+    this.keys = new KeyTable(spec.keyBy);
+    this.filter = spec.filter === null ? null : compileFilter(spec.filter).test;
+    this.latenessMs = spec.time.allowedLatenessMs;
+    this.isUpdateMode = spec.emit === 'update';
+    this.watermark = new WatermarkTracker(spec.time.maxOutOfOrdernessMs);
+    this.stats = { events: 0, filteredOut: 0, lateRecords: 0, results: 0, lateByWindow: {} };
+    const aligned: AlignedDef[] = [];
+    const sessionDefs: SessionDef[] = [];
+    const countDefs: CountDef[] = [];
+    spec.windows.forEach((w, index) => {
+      this.stats.lateByWindow[w.name] = 0;
+      const assigner = assignerOf(w);
+      if (assigner !== null) {
+        const global = w.kind === 'global' ? new GlobalWindows((w as GlobalWindowSpec).everyMs, this.plan) : null;
+        aligned.push({ index, spec: w, assigner, pending: new Map(), global });
+      } else if (w.kind === 'session') {
+        sessionDefs.push({ index, spec: w, sessions: new SessionWindows(w.gapMs, this.plan), schedule: this.scheduleSession(index) });
+      } else if (w.kind === 'count') {
+        countDefs.push({ index, spec: w, counts: new CountWindows(w.size, w.slide, this.plan) });
+      }
+    });
+    this.aligned = aligned;
+    this.sessionDefs = sessionDefs;
+    this.countDefs = countDefs;
+    this.slices = new SliceStore(this.cutter());
+  }
+
+  private cutter(): SliceCutter {
+    const assigners = this.aligned.map((d) => d.assigner);
+    const lateness = this.latenessMs;
+    return {
+      edgeAtOrBefore: (t) => {
+        let edge = Number.NEGATIVE_INFINITY;
+        for (const a of assigners) edge = Math.max(edge, a.edgeAtOrBefore(t));
+        return edge;
+      },
+      edgeAfter: (t) => {
+        let edge = Number.POSITIVE_INFINITY;
+        for (const a of assigners) edge = Math.min(edge, a.edgeAfter(t));
+        return edge;
+      },
+      expiresAt: (start) => {
+        let at = Number.NEGATIVE_INFINITY;
+        for (const a of assigners) at = Math.max(at, a.lastEndContaining(start) + lateness);
+        return at;
+      },
+      edgeNeededUntil: (edge) => {
+        let at = Number.NEGATIVE_INFINITY;
+        for (const a of assigners) at = Math.max(at, a.edgeNeededUntil(edge) + lateness);
+        return at;
+      },
+    };
+  }
+
+  /** The current watermark (−Infinity before any event). */
+  get watermarkMs(): number {
+    return this.watermark.current;
+  }
+
+  /** Processes one event that arrived on `partition`; outputs are pushed to `out`. */
+  onEvent(event: ClickEvent, partition: string | number, out: EngineOutput[]): void {
+    this.stats.events++;
+    const t = event.eventTimeMs;
+    const fields = event.fields;
+    // Events the filter rejects still move the watermark: they are evidence of how far time has got.
+    if (this.filter !== null && !this.filter(fields)) {
+      this.stats.filteredOut++;
+      this.observe(partition, t, out);
+      return;
+    }
+    const keyId = this.keys.intern(fields);
+    const watermark = this.watermark.current;
+    let lateFor: string[] | null = null;
+
+    if (this.aligned.length > 0) {
+      // Every window containing t ends after t, so an event at or after the watermark is on time
+      // for all of them; only older events need the per-definition check.
+      let needsSlice = t >= watermark;
+      if (!needsSlice) {
+        for (const def of this.aligned) {
+          if (def.assigner.lastEndContaining(t) + this.latenessMs > watermark) needsSlice = true;
+          else if (def.global !== null) def.global.addDirect(keyId, fields);
+          else (lateFor ??= []).push(def.spec.name);
+        }
+      }
+      if (needsSlice) {
+        const slice = this.slices.findOrCreate(t, this.registerWindowsOf);
+        let partial = slice.partials.get(keyId);
+        if (partial === undefined) {
+          partial = this.plan.empty();
+          slice.partials.set(keyId, partial);
+        }
+        this.plan.add(partial, fields);
+        if (this.isUpdateMode) this.markDirty(slice, keyId);
+      }
+    }
+
+    for (const def of this.sessionDefs) {
+      const session = def.sessions.add(keyId, t, fields, watermark, this.latenessMs, def.schedule);
+      if (session === null) (lateFor ??= []).push(def.spec.name);
+      else if (this.isUpdateMode && !session.isDirty) {
+        session.isDirty = true;
+        this.dirtySessions.push([def, session]);
+      }
+    }
+
+    for (const def of this.countDefs) {
+      def.counts.add(keyId, t, fields, (w) => this.emitCount(def, w, out));
+    }
+
+    if (lateFor !== null) {
+      this.stats.lateRecords++;
+      for (const name of lateFor) this.stats.lateByWindow[name] = (this.stats.lateByWindow[name] ?? 0) + 1;
+      out.push({ kind: 'late', event, windows: lateFor, watermarkMs: watermark });
+    }
+    this.observe(partition, t, out);
+  }
+
+  /** A source partition has had no events for the idle timeout: stop waiting for it. */
+  onPartitionIdle(partition: string | number, out: EngineOutput[]): void {
+    if (this.watermark.markIdle(partition)) this.closeDue(out);
+  }
+
+  /** A source partition was revoked or finished: it no longer holds the watermark back. */
+  onPartitionRemoved(partition: string | number, out: EngineOutput[]): void {
+    if (this.watermark.removePartition(partition)) this.closeDue(out);
+  }
+
+  /** End of a bounded input: every window closes, incomplete count windows included. */
+  onEndOfInput(out: EngineOutput[]): void {
+    if (this.hasEnded) return;
+    this.hasEnded = true;
+    this.watermark.advanceTo(WATERMARK_END);
+    this.closeDue(out);
+    for (const def of this.countDefs) {
+      def.counts.forEachIncomplete((w) => this.emitCount(def, w, out));
+      def.counts.byKey.clear();
+    }
+    for (const def of this.aligned) {
+      if (def.global !== null) this.emitGlobalChanges(def, def.global.foldedUpToMs, out);
+    }
+  }
+
+  /** Update mode: emits a new revision of every open (window, key) that changed since the last flush. */
+  flushUpdates(out: EngineOutput[]): void {
+    if (!this.isUpdateMode) return;
+    if (this.dirtySlices.size > 0) {
+      for (const def of this.aligned) {
+        if (def.global !== null) continue;
+        const touched = new Map<PendingWindow, Set<number>>();
+        for (const [slice, keyIds] of this.dirtySlices) {
+          def.assigner.forEachWindowContaining(slice.start, (start) => {
+            const window = def.pending.get(start);
+            if (window === undefined) return;
+            let set = touched.get(window);
+            if (set === undefined) touched.set(window, (set = new Set()));
+            for (const k of keyIds) set.add(k);
+          });
+        }
+        for (const [window, keyIds] of touched) {
+          for (const keyId of keyIds) {
+            const partial = this.plan.empty();
+            this.slices.forEachIn(window.start, window.end, (slice) => {
+              const p = slice.partials.get(keyId);
+              if (p !== undefined) this.plan.combine(partial, p);
+            });
+            this.pushResult(def.spec, window.start, window.end, keyId, partial, this.nextRevision(window, keyId), false, out);
+          }
+        }
+      }
+      this.dirtySlices.clear();
+    }
+    for (const [def, session] of this.dirtySessions) {
+      session.isDirty = false;
+      if (!session.isLive) continue;
+      session.revision += 1;
+      this.pushResult(def.spec, session.start, session.end, session.keyId, session.partial, session.revision, false, out);
+    }
+    this.dirtySessions.length = 0;
+  }
+
+  private markDirty(slice: Slice, keyId: number): void {
+    let set = this.dirtySlices.get(slice);
+    if (set === undefined) this.dirtySlices.set(slice, (set = new Set()));
+    set.add(keyId);
+  }
+
+  private nextRevision(window: PendingWindow, keyId: number): number {
+    if (!this.isUpdateMode) return 0;
+    window.revisions ??= new Map();
+    const r = (window.revisions.get(keyId) ?? -1) + 1;
+    window.revisions.set(keyId, r);
+    return r;
+  }
+
+  private observe(partition: string | number, t: EpochMs, out: EngineOutput[]): void {
+    if (this.watermark.observe(partition, t)) {
+      const top = this.closing.peek();
+      if (top !== undefined && top.closeAt <= this.watermark.current) this.closeDue(out);
+    }
+  }
+
+  /** Registers the not-yet-closed windows of every aligned definition that contain a new slice. */
+  private readonly registerWindowsOf = (slice: Slice): void => {
+    const watermark = this.watermark.current;
+    for (const def of this.aligned) {
+      def.assigner.forEachWindowContaining(slice.start, (start, end) => {
+        if (end + this.latenessMs <= watermark || def.pending.has(start)) return;
+        const window: PendingWindow = { defIndex: def.index, start, end, revisions: null };
+        def.pending.set(start, window);
+        this.closing.push({ closeAt: end + this.latenessMs, defIndex: def.index, start, keyId: -1, seq: this.seq++, window, session: null });
+      });
+    }
+  };
+
+  private scheduleSession(defIndex: number): (session: Session) => void {
+    return (session) => {
+      this.closing.push({ closeAt: session.end + this.latenessMs, defIndex, start: session.start, keyId: session.keyId, seq: this.seq++, window: null, session });
+    };
+  }
+
+  /** Closes every window and session whose close time the watermark has reached, in close-time order. */
+  private closeDue(out: EngineOutput[]): void {
+    const watermark = this.watermark.current;
+    let closedAligned = false;
+    for (let top = this.closing.peek(); top !== undefined && top.closeAt <= watermark; top = this.closing.peek()) {
+      this.closing.pop();
+      if (top.session !== null) {
+        const session = top.session;
+        if (!session.isLive) continue;
+        const closeAt = session.end + this.latenessMs;
+        if (closeAt > watermark) {
+          // The session grew since this entry was queued: queue it again at its new close time.
+          this.closing.push({ ...top, closeAt, start: session.start, seq: this.seq++ });
+          continue;
+        }
+        const def = this.sessionDefs.find((d) => d.index === top.defIndex) as SessionDef;
+        def.sessions.remove(session);
+        const revision = this.isUpdateMode ? session.revision + 1 : 0;
+        this.pushResult(def.spec, session.start, session.end, session.keyId, session.partial, revision, true, out);
+        continue;
+      }
+      const window = top.window as PendingWindow;
+      const def = this.aligned.find((d) => d.index === top.defIndex) as AlignedDef;
+      def.pending.delete(window.start);
+      closedAligned = true;
+      if (def.global !== null) this.foldTick(def, window, out);
+      else this.emitWindow(def, window, out);
+    }
+    if (closedAligned) this.compactSlices();
+  }
+
+  private emitWindow(def: AlignedDef, window: PendingWindow, out: EngineOutput[]): void {
+    const inWindow: Slice[] = [];
+    this.slices.forEachIn(window.start, window.end, (slice) => inWindow.push(slice));
+    if (inWindow.length === 1) {
+      for (const [keyId, partial] of (inWindow[0] as Slice).partials) {
+        this.pushResult(def.spec, window.start, window.end, keyId, partial, this.nextRevision(window, keyId), true, out);
+      }
+      return;
+    }
+    const combined = new Map<number, Partial>();
+    for (const slice of inWindow) {
+      for (const [keyId, partial] of slice.partials) {
+        const into = combined.get(keyId);
+        if (into === undefined) combined.set(keyId, this.plan.copy(partial));
+        else this.plan.combine(into, partial);
+      }
+    }
+    for (const [keyId, partial] of combined) {
+      this.pushResult(def.spec, window.start, window.end, keyId, partial, this.nextRevision(window, keyId), true, out);
+    }
+  }
+
+  private foldTick(def: AlignedDef, tick: PendingWindow, out: EngineOutput[]): void {
+    const global = def.global as GlobalWindows;
+    this.slices.forEachIn(tick.start, tick.end, (slice) => global.fold(slice.partials));
+    if (tick.end > global.foldedUpToMs) global.foldedUpToMs = tick.end;
+    this.emitGlobalChanges(def, tick.end, out);
+  }
+
+  private emitGlobalChanges(def: AlignedDef, endMs: EpochMs, out: EngineOutput[]): void {
+    const global = def.global as GlobalWindows;
+    for (const keyId of global.changed) {
+      this.pushResult(def.spec, 0, endMs, keyId, global.base.get(keyId) as Partial, global.nextRevision(keyId), true, out);
+    }
+    global.changed.clear();
+  }
+
+  private emitCount(def: CountDef, w: CountWindowOutput, out: EngineOutput[]): void {
+    this.pushResult(def.spec, w.minTimeMs, w.maxTimeMs + 1, w.keyId, w.partial, 0, true, out);
+  }
+
+  private pushResult(
+    spec: WindowSpec,
+    start: EpochMs,
+    end: EpochMs,
+    keyId: number,
+    partial: Partial,
+    revision: number,
+    isFinal: boolean,
+    out: EngineOutput[],
+  ): void {
+    this.stats.results++;
+    const result: WindowResult = {
+      kind: 'result',
+      window: spec.name,
+      windowKind: spec.kind,
+      start,
+      end,
+      key: this.keys.get(keyId),
+      values: this.plan.lower(partial),
+      revision,
+      isFinal,
+    };
+    out.push(result);
+  }
+
+  private compactSlices(): void {
+    this.slices.compact(
+      this.watermark.current,
+      (into, from) => {
+        for (const [keyId, partial] of from.partials) {
+          const existing = into.partials.get(keyId);
+          if (existing === undefined) into.partials.set(keyId, partial);
+          else this.plan.combine(existing, partial);
+        }
+        const dirty = this.dirtySlices.get(from);
+        if (dirty !== undefined) for (const k of dirty) this.markDirty(into, k);
+      },
+      (slice) => this.dirtySlices.delete(slice),
+    );
+  }
+
+  /** Sizes of the state held now. */
+  gauges(): EngineGauges {
+    let openWindows = 0;
+    for (const def of this.aligned) openWindows += def.pending.size;
+    let openSessions = 0;
+    for (const def of this.sessionDefs) openSessions += def.sessions.openCount;
+    const w = this.watermark.current;
+    return {
+      watermarkMs: Number.isFinite(w) ? w : null,
+      openSlices: this.slices.size,
+      openWindows,
+      openSessions,
+      keys: this.keys.size,
+    };
+  }
+
+  /** Internal, for restoring snapshots: queues a restored window or session for closing. */
+  requeue(defIndex: number, window: PendingWindow | null, session: Session | null): void {
+    const start = window?.start ?? (session as Session).start;
+    const end = window?.end ?? (session as Session).end;
+    const keyId = session?.keyId ?? -1;
+    this.closing.push({ closeAt: end + this.latenessMs, defIndex, start, keyId, seq: this.seq++, window, session });
+  }
+}

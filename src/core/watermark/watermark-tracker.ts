@@ -1,0 +1,117 @@
+// WatermarkTracker: max event time − bound per partition, min over active partitions, monotonic.
+
+import { WATERMARK_START } from '../time/epoch.js';
+
+interface PartitionState {
+  maxEventTimeMs: number;
+  isIdle: boolean;
+}
+
+/**
+ * The watermark is min over active partitions of (max event time seen − maxOutOfOrdernessMs).
+ * A partition marked idle does not hold the watermark back until it sees an event again. When
+ * every known partition is idle the watermark stays where it is. It never goes backwards.
+ */
+export class WatermarkTracker {
+  private readonly boundMs: number;
+  private readonly partitions = new Map<string | number, PartitionState>();
+  private watermarkMs = WATERMARK_START;
+  /** Cached single partition: the common case of one file or one Kafka partition. */
+  private only: PartitionState | null = null;
+
+  constructor(maxOutOfOrdernessMs: number) {
+    this.boundMs = maxOutOfOrdernessMs;
+  }
+
+  get current(): number {
+    return this.watermarkMs;
+  }
+
+  /** Records an event time; returns true when the watermark advanced. */
+  observe(partition: string | number, eventTimeMs: number): boolean {
+    let state = this.partitions.get(partition);
+    if (state === undefined) {
+      state = { maxEventTimeMs: eventTimeMs, isIdle: false };
+      this.partitions.set(partition, state);
+      this.only = this.partitions.size === 1 ? state : null;
+      return this.recompute();
+    }
+    if (eventTimeMs <= state.maxEventTimeMs) {
+      state.isIdle = false;
+      return false;
+    }
+    state.isIdle = false;
+    if (eventTimeMs > state.maxEventTimeMs) state.maxEventTimeMs = eventTimeMs;
+    if (this.only !== null) {
+      const w = state.maxEventTimeMs - this.boundMs;
+      if (w > this.watermarkMs) {
+        this.watermarkMs = w;
+        return true;
+      }
+      return false;
+    }
+    return this.recompute();
+  }
+
+  /**
+   * Registers a partition before its first event (e.g. on assignment): until it has an event or is
+   * marked idle, it holds the watermark back. A partition first seen with an event cannot pull an
+   * already advanced watermark back.
+   */
+  addPartition(partition: string | number): void {
+    if (this.partitions.has(partition)) return;
+    this.partitions.set(partition, { maxEventTimeMs: Number.NEGATIVE_INFINITY, isIdle: false });
+    this.only = this.partitions.size === 1 ? (this.partitions.get(partition) as PartitionState) : null;
+  }
+
+  /** Marks a partition idle (no events for the idle timeout); returns true when the watermark advanced. */
+  markIdle(partition: string | number): boolean {
+    const state = this.partitions.get(partition);
+    if (state === undefined || state.isIdle) return false;
+    state.isIdle = true;
+    return this.recompute();
+  }
+
+  /** Forgets a partition (e.g. revoked from this consumer); returns true when the watermark advanced. */
+  removePartition(partition: string | number): boolean {
+    if (!this.partitions.delete(partition)) return false;
+    this.only = this.partitions.size === 1 ? ([...this.partitions.values()][0] as PartitionState) : null;
+    return this.recompute();
+  }
+
+  /** Moves the watermark to at least `watermarkMs` (end of input, or a restored value). */
+  advanceTo(watermarkMs: number): boolean {
+    if (watermarkMs <= this.watermarkMs) return false;
+    this.watermarkMs = watermarkMs;
+    return true;
+  }
+
+  private recompute(): boolean {
+    let min = Number.POSITIVE_INFINITY;
+    for (const state of this.partitions.values()) {
+      if (!state.isIdle && state.maxEventTimeMs < min) min = state.maxEventTimeMs;
+    }
+    if (min === Number.POSITIVE_INFINITY) return false;
+    const w = min - this.boundMs;
+    if (w > this.watermarkMs) {
+      this.watermarkMs = w;
+      return true;
+    }
+    return false;
+  }
+
+  encode(): { watermarkMs: number | null; partitions: [string | number, number, boolean][] } {
+    return {
+      watermarkMs: Number.isFinite(this.watermarkMs) ? this.watermarkMs : null,
+      partitions: [...this.partitions].map(([p, s]) => [p, s.maxEventTimeMs, s.isIdle]),
+    };
+  }
+
+  static decode(maxOutOfOrdernessMs: number, encoded: ReturnType<WatermarkTracker['encode']>): WatermarkTracker {
+    const tracker = new WatermarkTracker(maxOutOfOrdernessMs);
+    for (const [p, max, isIdle] of encoded.partitions) tracker.partitions.set(p, { maxEventTimeMs: max, isIdle });
+    tracker.only = tracker.partitions.size === 1 ? ([...tracker.partitions.values()][0] as PartitionState) : null;
+    tracker.watermarkMs = encoded.watermarkMs ?? WATERMARK_START;
+    return tracker;
+  }
+}

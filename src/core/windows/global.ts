@@ -1,0 +1,53 @@
+// GlobalWindows: running totals per key, reported cumulatively at every tick of event time.
+
+import type { AggregatePlan, Partial } from '../aggregate/aggregate-plan.js';
+import type { FieldValue } from '../event/click-event.js';
+
+/**
+ * A report at tick T is the aggregate of every event with time < T that arrived before the report.
+ * Events reach `base` two ways: slices of a tick are folded in when the tick closes (watermark ≥
+ * T + lateness), and an event whose tick is already folded is added directly (it is never late:
+ * it shows in the next report).
+ */
+export class GlobalWindows {
+  readonly base = new Map<number, Partial>();
+  readonly changed = new Set<number>();
+  readonly revisions = new Map<number, number>();
+  /** Every tick before this has been folded into base. */
+  foldedUpToMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly everyMs: number,
+    private readonly plan: AggregatePlan,
+  ) {}
+
+  private baseOf(keyId: number): Partial {
+    let p = this.base.get(keyId);
+    if (p === undefined) {
+      p = this.plan.empty();
+      this.base.set(keyId, p);
+    }
+    return p;
+  }
+
+  /** An event whose tick is already folded. */
+  addDirect(keyId: number, fields: Readonly<Record<string, FieldValue>>): void {
+    this.plan.add(this.baseOf(keyId), fields);
+    this.changed.add(keyId);
+  }
+
+  /** Folds one slice's partials of a closing tick. */
+  fold(partials: ReadonlyMap<number, Partial>): void {
+    for (const [keyId, p] of partials) {
+      this.plan.combine(this.baseOf(keyId), p);
+      this.changed.add(keyId);
+    }
+  }
+
+  /** Next revision number of a key's report. */
+  nextRevision(keyId: number): number {
+    const r = (this.revisions.get(keyId) ?? -1) + 1;
+    this.revisions.set(keyId, r);
+    return r;
+  }
+}

@@ -1,0 +1,32 @@
+// TumblingWindows: [k·size + offset, (k+1)·size + offset), aligned to the Unix epoch in UTC.
+
+import { floorTo, type EpochMs } from '../time/epoch.js';
+import type { AlignedAssigner } from './aligned-assigner.js';
+
+export class TumblingWindows implements AlignedAssigner {
+  constructor(
+    readonly sizeMs: number,
+    readonly offsetMs = 0,
+  ) {}
+
+  edgeAtOrBefore(t: EpochMs): EpochMs {
+    return floorTo(t, this.sizeMs, this.offsetMs);
+  }
+
+  edgeAfter(t: EpochMs): EpochMs {
+    return floorTo(t, this.sizeMs, this.offsetMs) + this.sizeMs;
+  }
+
+  lastEndContaining(t: EpochMs): EpochMs {
+    return floorTo(t, this.sizeMs, this.offsetMs) + this.sizeMs;
+  }
+
+  forEachWindowContaining(t: EpochMs, visit: (start: EpochMs, end: EpochMs) => void): void {
+    const start = floorTo(t, this.sizeMs, this.offsetMs);
+    visit(start, start + this.sizeMs);
+  }
+
+  edgeNeededUntil(t: EpochMs): EpochMs {
+    return floorTo(t, this.sizeMs, this.offsetMs) === t ? t + this.sizeMs : Number.NEGATIVE_INFINITY;
+  }
+}

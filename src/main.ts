@@ -1,0 +1,72 @@
+// Composition root: builds the adapters a JobSpec names and hands them to the runtime.
+
+import { ResultFormatter } from './core/emit/format-result.js';
+import type { WindowResult } from './core/emit/outputs.js';
+import { AggregatePlan } from './core/aggregate/aggregate-plan.js';
+import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './config/job-spec.js';
+import { FileSource } from './adapters/sources/file.js';
+import { StdinSource } from './adapters/sources/stdin.js';
+import { GeneratorSource } from './adapters/sources/generator.js';
+import { NdjsonStreamSink } from './adapters/sinks/ndjson-stream.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import type { Sink } from './ports/sink.js';
+import type { Source } from './ports/source.js';
+import { JobRunner } from './runtime/job-runner.js';
+import { formatDeadLetter, formatLateRecord, type DeadLetter, type LateOutputRecord } from './runtime/side-records.js';
+
+export function buildSource(spec: SourceSpec, clock: Clock): Source {
+  switch (spec.type) {
+    case 'file': return new FileSource(spec.path);
+    case 'stdin': return new StdinSource();
+    case 'generator':
+      return new GeneratorSource(
+        {
+          eventsPerSecond: spec.eventsPerSecond,
+          users: spec.users,
+          pages: spec.pages,
+          seed: spec.seed,
+          maxEvents: spec.maxEvents,
+          startTimeMs: spec.startTimeMs,
+          realtime: spec.realtime,
+        },
+        { clock },
+      );
+  }
+}
+
+export function buildResultSink(spec: SinkSpec, job: JobSpec): Sink<WindowResult> {
+  const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, job.emit === 'update');
+  const format = (r: WindowResult): string => formatter.format(r);
+  return spec.type === 'file' ? NdjsonStreamSink.toFile(spec.path, format) : NdjsonStreamSink.toStream('stdout', process.stdout, format);
+}
+
+function buildSideSink<T>(spec: SideOutputSpec, format: (item: T) => string): Sink<T> {
+  switch (spec.type) {
+    case 'file': return NdjsonStreamSink.toFile(spec.path, format);
+    case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
+    case 'stderr': return NdjsonStreamSink.toStream('stderr', process.stderr, format);
+  }
+}
+
+export interface BuildOptions {
+  readonly clock?: Clock;
+  readonly logger: Logger;
+}
+
+/** A runner wired to the adapters the job names. */
+export function buildJob(job: JobSpec, options: BuildOptions): JobRunner {
+  const clock = options.clock ?? systemClock;
+  return new JobRunner(
+    job,
+    { name: job.name, maxRecordBytes: job.maxRecordBytes, updateIntervalMs: job.updateIntervalMs },
+    {
+      source: buildSource(job.source, clock),
+      results: buildResultSink(job.sink, job),
+      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter),
+      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord),
+      clock,
+      logger: options.logger,
+    },
+  );
+}

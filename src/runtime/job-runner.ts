@@ -1,0 +1,195 @@
+// JobRunner: the job loop. Reads batches from a source, runs them through the engine, writes the sinks.
+
+import type { EngineOutput, WindowResult } from '../core/emit/outputs.js';
+import { isBlankLine, parseEventLine } from '../core/event/parse-event-line.js';
+import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
+import { WindowAggregator, type EngineGauges, type EngineStats } from '../core/operator/window-aggregator.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { Sink } from '../ports/sink.js';
+import type { Source } from '../ports/source.js';
+import type { DeadLetter, LateOutputRecord } from './side-records.js';
+
+/** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
+export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'stats' | 'gauges'>;
+
+export interface RunnerOptions {
+  readonly name: string;
+  readonly maxRecordBytes: number;
+  /** Update mode: how often (processing time) changed windows are emitted again. */
+  readonly updateIntervalMs: number;
+  /** How often progress is logged (processing time). */
+  readonly progressIntervalMs?: number;
+}
+
+export interface JobIo {
+  readonly source: Source;
+  readonly results: Sink<WindowResult>;
+  readonly deadLetters: Sink<DeadLetter>;
+  readonly lateRecords: Sink<LateOutputRecord>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export type JobState = 'created' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
+
+export interface JobStatus {
+  readonly name: string;
+  readonly state: JobState;
+  readonly source: string;
+  readonly startedAtMs: number | null;
+  readonly records: number;
+  readonly blankLines: number;
+  readonly badRecords: number;
+  readonly engine: Readonly<EngineStats>;
+  readonly gauges: EngineGauges;
+  readonly error: string | null;
+}
+
+/**
+ * Runs one job to its end (bounded source) or until stop(). Bad records go to the dead-letter
+ * sink and late records to the late sink, each with its raw text and position; nothing is dropped
+ * without a record of it. Sinks are awaited after every batch, which is the backpressure.
+ */
+export class JobRunner {
+  readonly engine: StreamEngine;
+  private state: JobState = 'created';
+  private startedAtMs: number | null = null;
+  private records = 0;
+  private blankLines = 0;
+  private badRecords = 0;
+  private error: string | null = null;
+
+  constructor(
+    readonly spec: PipelineSpec,
+    private readonly options: RunnerOptions,
+    private readonly io: JobIo,
+    engine?: StreamEngine,
+  ) {
+    this.engine = engine ?? new WindowAggregator(spec);
+  }
+
+  status(): JobStatus {
+    return {
+      name: this.options.name,
+      state: this.state,
+      source: this.io.source.description,
+      startedAtMs: this.startedAtMs,
+      records: this.records,
+      blankLines: this.blankLines,
+      badRecords: this.badRecords,
+      engine: this.engine.stats,
+      gauges: this.engine.gauges(),
+      error: this.error,
+    };
+  }
+
+  /** Ends the run soon: the current batch finishes, open windows stay open (they are not final). */
+  stop(): void {
+    if (this.state === 'running') this.state = 'stopping';
+    this.io.source.stop();
+  }
+
+  async run(): Promise<JobStatus> {
+    const { io, engine } = this;
+    const { logger, clock } = io;
+    this.state = 'running';
+    this.startedAtMs = clock.now();
+    const progressEvery = this.options.progressIntervalMs ?? 10_000;
+    let lastProgress = this.startedAtMs;
+    let lastFlush = this.startedAtMs;
+    let lastProgressRecords = 0;
+    const isUpdateMode = this.spec.emit === 'update';
+    logger.info({ job: this.options.name, source: io.source.description }, 'job started');
+    try {
+      for await (const batch of io.source.batches()) {
+        const out: EngineOutput[] = [];
+        const bad: DeadLetter[] = [];
+        const late: LateOutputRecord[] = [];
+        const { records, partition } = batch;
+        this.records += records.length;
+        for (let i = 0; i < records.length; i++) {
+          const line = records[i] as string;
+          // '{' first is the common case and cannot be blank.
+          if (line.charCodeAt(0) !== 123 && isBlankLine(line)) {
+            this.blankLines++;
+            continue;
+          }
+          const parsed = parseEventLine(line, this.options.maxRecordBytes);
+          if (parsed.kind === 'bad') {
+            bad.push({ reason: parsed.reason, message: parsed.message, raw: line, position: batch.positionOf(i) });
+            continue;
+          }
+          const before = out.length;
+          engine.onEvent(parsed, partition, out);
+          for (let j = before; j < out.length; j++) {
+            const o = out[j] as EngineOutput;
+            if (o.kind === 'late') {
+              late.push({ windows: o.windows, eventTimeMs: o.event.eventTimeMs, watermarkMs: o.watermarkMs, raw: line, position: batch.positionOf(i) });
+            }
+          }
+        }
+        this.badRecords += bad.length;
+        const now = clock.now();
+        if (isUpdateMode && now - lastFlush >= this.options.updateIntervalMs) {
+          engine.flushUpdates(out);
+          lastFlush = now;
+        }
+        await this.writeOutputs(out, bad, late);
+        if (now - lastProgress >= progressEvery) {
+          const rate = ((this.records - lastProgressRecords) * 1000) / Math.max(1, now - lastProgress);
+          logger.info({ job: this.options.name, recordsPerSecond: Math.round(rate), ...this.summary() }, 'progress');
+          lastProgress = now;
+          lastProgressRecords = this.records;
+        }
+      }
+      const out: EngineOutput[] = [];
+      // stop() may have changed the state while the loop awaited.
+      const wasStopped = (this.state as JobState) === 'stopping';
+      if (!wasStopped && io.source.isBounded) {
+        engine.flushUpdates(out);
+        engine.onEndOfInput(out);
+      } else if (isUpdateMode) {
+        engine.flushUpdates(out);
+      }
+      await this.writeOutputs(out, [], []);
+      this.state = wasStopped ? 'stopped' : 'finished';
+    } catch (error) {
+      this.state = 'failed';
+      this.error = error instanceof Error ? error.message : String(error);
+      logger.error({ job: this.options.name, err: error }, 'job failed');
+      throw error;
+    } finally {
+      await Promise.allSettled([io.results.close(), io.deadLetters.close(), io.lateRecords.close()]);
+    }
+    logger.info({ job: this.options.name, state: this.state, ...this.summary() }, 'job ended');
+    return this.status();
+  }
+
+  private summary(): Record<string, unknown> {
+    const s = this.engine.stats;
+    const g = this.engine.gauges();
+    return {
+      records: this.records,
+      events: s.events,
+      filteredOut: s.filteredOut,
+      badRecords: this.badRecords,
+      lateRecords: s.lateRecords,
+      results: s.results,
+      watermark: g.watermarkMs === null ? null : new Date(g.watermarkMs).toISOString(),
+      openWindows: g.openWindows,
+      openSessions: g.openSessions,
+      keys: g.keys,
+    };
+  }
+
+  private async writeOutputs(out: readonly EngineOutput[], bad: readonly DeadLetter[], late: readonly LateOutputRecord[]): Promise<void> {
+    const results: WindowResult[] = [];
+    for (const o of out) if (o.kind === 'result') results.push(o);
+    await Promise.all([
+      results.length > 0 ? this.io.results.write(results) : undefined,
+      bad.length > 0 ? this.io.deadLetters.write(bad) : undefined,
+      late.length > 0 ? this.io.lateRecords.write(late) : undefined,
+    ]);
+  }
+}

@@ -1,0 +1,358 @@
+// Brute-force model of docs/semantics.md: every window is enumerated, every aggregate is recomputed from its events.
+
+import type { AggregationSpec } from '../../src/core/aggregate/aggregation-spec.js';
+import type { FieldValue } from '../../src/core/event/click-event.js';
+import type { PipelineSpec } from '../../src/core/operator/pipeline-spec.js';
+import type { WindowSpec } from '../../src/core/windows/window-spec.js';
+import { calendarPeriodOf } from './calendar-periods.js';
+import { exactMean, exactStdev, exactSum, exactVariance } from './exact-stats.js';
+
+export interface ReferenceEvent {
+  readonly eventTimeMs: number;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+}
+
+/** One result line, as the contract describes it. */
+export interface ReferenceResult {
+  readonly window: string;
+  readonly windowKind: WindowSpec['kind'];
+  readonly start: number;
+  readonly end: number;
+  /** JSON text of the group key, e.g. `{"user_id":"u1"}`; `{}` without keyBy. */
+  readonly keyJson: string;
+  /** In the order of the spec's aggregations. */
+  readonly values: readonly (number | null)[];
+  readonly revision: number;
+  readonly isFinal: boolean;
+  /** The watermark at which the result was due (close time plus lateness); null for count windows and update revisions. */
+  readonly closeAtMs: number | null;
+}
+
+export interface ReferenceLate {
+  /** Position of the event in the input. */
+  readonly index: number;
+  /** The time-based definitions that had no open window for it, in definition order. */
+  readonly windows: readonly string[];
+  /** The watermark when the event arrived. */
+  readonly watermarkMs: number;
+}
+
+/**
+ * What came out at one point of the run: after event `index` (`event`), at an update flush after
+ * event `index` (`flush`), or at the end of the input (`end`, index = number of events).
+ */
+export interface ReferenceStep {
+  readonly kind: 'event' | 'flush' | 'end';
+  readonly index: number;
+  readonly results: ReferenceResult[];
+  readonly late: ReferenceLate[];
+}
+
+export interface ReferenceRun {
+  readonly steps: readonly ReferenceStep[];
+  readonly results: readonly ReferenceResult[];
+  readonly late: readonly ReferenceLate[];
+}
+
+export interface ReferenceOptions {
+  /** The meaning of `spec.filter` as a plain predicate; required when the spec has a filter. */
+  readonly filter?: (fields: Readonly<Record<string, FieldValue>>) => boolean;
+  /** Update mode: event indices after which an update flush happens. */
+  readonly flushAfter?: ReadonlySet<number>;
+}
+
+interface Arrival {
+  readonly index: number;
+  readonly t: number;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly keyJson: string;
+}
+
+/** The events of one (window, key), with its update-mode bookkeeping. */
+interface Cell {
+  readonly members: Arrival[];
+  revision: number;
+  isDirty: boolean;
+}
+
+interface AlignedWindow {
+  readonly def: number;
+  readonly start: number;
+  readonly end: number;
+  readonly cells: Map<string, Cell>;
+  isClosed: boolean;
+}
+
+interface Session {
+  readonly start: number;
+  readonly end: number;
+  readonly members: Arrival[];
+  revision: number;
+  isDirty: boolean;
+}
+
+function keyJsonOf(keyBy: readonly string[], fields: Readonly<Record<string, FieldValue>>): string {
+  const key: Record<string, FieldValue> = {};
+  for (const f of keyBy) key[f] = Object.hasOwn(fields, f) && fields[f] !== undefined ? (fields[f] as FieldValue) : null;
+  return JSON.stringify(key);
+}
+
+/** The aggregates of a list of events, straight from the table of the contract. */
+export function aggregateEvents(
+  specs: readonly AggregationSpec[],
+  members: readonly { readonly fields: Readonly<Record<string, FieldValue>> }[],
+): (number | null)[] {
+  return specs.map((spec) => {
+    if (spec.field === null) return members.length;
+    const field = spec.field;
+    const xs: number[] = [];
+    for (const m of members) {
+      const v = Object.hasOwn(m.fields, field) ? m.fields[field] : undefined;
+      if (typeof v === 'number' && Number.isFinite(v)) xs.push(v);
+    }
+    switch (spec.fn) {
+      case 'count': return xs.length;
+      case 'sum': return exactSum(xs);
+      case 'mean': return exactMean(xs);
+      case 'min': return xs.length === 0 ? null : xs.reduce((a, b) => (b < a ? b : a));
+      case 'max': return xs.length === 0 ? null : xs.reduce((a, b) => (b > a ? b : a));
+      case 'variance': return exactVariance(xs);
+      case 'stdev': return exactStdev(xs);
+    }
+  });
+}
+
+/** Every window of a tumbling, sliding or calendar definition that contains t, found by enumeration. */
+export function windowsContaining(spec: WindowSpec, t: number): { start: number; end: number }[] {
+  switch (spec.kind) {
+    case 'tumbling':
+    case 'sliding': {
+      const size = spec.sizeMs;
+      const slide = spec.kind === 'tumbling' ? spec.sizeMs : spec.slideMs;
+      const kNear = Math.floor((t - spec.offsetMs) / slide);
+      const out: { start: number; end: number }[] = [];
+      // Scan generously around t and keep the windows with start ≤ t < start + size.
+      for (let k = kNear - Math.ceil(size / slide) - 2; k <= kNear + 2; k++) {
+        const start = k * slide + spec.offsetMs;
+        if (start <= t && t < start + size) out.push({ start, end: start + size });
+      }
+      return out;
+    }
+    case 'calendar':
+      return [calendarPeriodOf(spec.unit, spec.timeZone, t)];
+    default:
+      throw new Error(`${spec.kind} windows are not aligned`);
+  }
+}
+
+/**
+ * Runs the contract over `events` in arrival order on one partition. The watermark is max event
+ * time − maxOutOfOrderness, moved after every event (filtered ones included); an event is judged
+ * against the watermark before its own move.
+ */
+export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent[], options: ReferenceOptions = {}): ReferenceRun {
+  if (spec.filter !== null && options.filter === undefined) throw new Error('the reference needs the filter as a predicate');
+  const latenessMs = spec.time.allowedLatenessMs;
+  const isUpdate = spec.emit === 'update';
+  const flushAfter = options.flushAfter ?? new Set<number>();
+  const aggregate = (members: readonly Arrival[]): (number | null)[] => aggregateEvents(spec.aggregations, members);
+
+  const aligned = new Map<string, AlignedWindow>();
+  const sessions = spec.windows.map(() => new Map<string, Session[]>());
+  const countArrivals = spec.windows.map(() => new Map<string, Arrival[]>());
+  const globalArrivals = spec.windows.map((): Arrival[] => []);
+  const globalReported = spec.windows.map(() => new Map<string, { count: number; reports: number }>());
+  const steps: ReferenceStep[] = [];
+  let watermark = Number.NEGATIVE_INFINITY;
+
+  const countResult = (w: WindowSpec, members: readonly Arrival[], keyJson: string): ReferenceResult => ({
+    window: w.name,
+    windowKind: w.kind,
+    start: Math.min(...members.map((m) => m.t)),
+    end: Math.max(...members.map((m) => m.t)) + 1,
+    keyJson,
+    values: aggregate(members),
+    revision: 0,
+    isFinal: true,
+    closeAtMs: null,
+  });
+
+  /** Closes everything due when the watermark moves from `from` to `to`. */
+  const advance = (from: number, to: number, out: ReferenceResult[]): void => {
+    for (const window of aligned.values()) {
+      if (window.isClosed || window.end + latenessMs > to) continue;
+      window.isClosed = true;
+      const w = spec.windows[window.def] as WindowSpec;
+      for (const [keyJson, cell] of window.cells) {
+        out.push({
+          window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
+          values: aggregate(cell.members), revision: isUpdate ? cell.revision + 1 : 0, isFinal: true,
+          closeAtMs: window.end + latenessMs,
+        });
+      }
+    }
+    spec.windows.forEach((w, d) => {
+      if (w.kind === 'session') {
+        for (const [keyJson, list] of sessions[d] as Map<string, Session[]>) {
+          for (const s of list.filter((x) => x.end + latenessMs <= to)) {
+            out.push({
+              window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
+              values: aggregate(s.members), revision: isUpdate ? s.revision + 1 : 0, isFinal: true,
+              closeAtMs: s.end + latenessMs,
+            });
+          }
+          (sessions[d] as Map<string, Session[]>).set(keyJson, list.filter((x) => x.end + latenessMs > to));
+        }
+      }
+      if (w.kind === 'global') {
+        // Ticks X = k·every with from < X + lateness ≤ to. Reports can change only at the first of
+        // them (events that arrived since the last step) and just after an event time.
+        const every = w.everyMs;
+        const arrivals = globalArrivals[d] as Arrival[];
+        const isDue = (x: number): boolean => from < x + latenessMs && x + latenessMs <= to;
+        const ticks = new Set<number>();
+        if (Number.isFinite(from)) {
+          const first = (Math.floor((from - latenessMs) / every) + 1) * every;
+          if (isDue(first)) ticks.add(first);
+        }
+        for (const a of arrivals) {
+          const x = Math.floor(a.t / every) * every + every;
+          if (isDue(x)) ticks.add(x);
+        }
+        const reported = globalReported[d] as Map<string, { count: number; reports: number }>;
+        for (const x of [...ticks].sort((a, b) => a - b)) {
+          const keys = [...new Set(arrivals.map((a) => a.keyJson))];
+          for (const keyJson of keys) {
+            const included = arrivals.filter((a) => a.keyJson === keyJson && a.t < x);
+            const state = reported.get(keyJson) ?? { count: 0, reports: 0 };
+            if (included.length === state.count) continue;
+            out.push({
+              window: w.name, windowKind: w.kind, start: 0, end: x, keyJson,
+              values: aggregate(included), revision: state.reports, isFinal: true, closeAtMs: x + latenessMs,
+            });
+            reported.set(keyJson, { count: included.length, reports: state.reports + 1 });
+          }
+        }
+      }
+    });
+  };
+
+  const flush = (out: ReferenceResult[]): void => {
+    for (const window of aligned.values()) {
+      if (window.isClosed) continue;
+      const w = spec.windows[window.def] as WindowSpec;
+      for (const [keyJson, cell] of window.cells) {
+        if (!cell.isDirty) continue;
+        cell.isDirty = false;
+        cell.revision += 1;
+        out.push({
+          window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
+          values: aggregate(cell.members), revision: cell.revision, isFinal: false, closeAtMs: null,
+        });
+      }
+    }
+    spec.windows.forEach((w, d) => {
+      if (w.kind !== 'session') return;
+      for (const [keyJson, list] of sessions[d] as Map<string, Session[]>) {
+        for (const s of list) {
+          if (!s.isDirty) continue;
+          s.isDirty = false;
+          s.revision += 1;
+          out.push({
+            window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
+            values: aggregate(s.members), revision: s.revision, isFinal: false, closeAtMs: null,
+          });
+        }
+      }
+    });
+  };
+
+  events.forEach((event, index) => {
+    const step: ReferenceStep = { kind: 'event', index, results: [], late: [] };
+    const t = event.eventTimeMs;
+    const isKept = spec.filter === null || (options.filter as (f: Readonly<Record<string, FieldValue>>) => boolean)(event.fields);
+    if (isKept) {
+      const keyJson = keyJsonOf(spec.keyBy, event.fields);
+      const arrival: Arrival = { index, t, fields: event.fields, keyJson };
+      const missed: string[] = [];
+      spec.windows.forEach((w, d) => {
+        switch (w.kind) {
+          case 'tumbling':
+          case 'sliding':
+          case 'calendar': {
+            let hasJoined = false;
+            for (const { start, end } of windowsContaining(w, t)) {
+              if (watermark >= end + latenessMs) continue; // closed: it cannot take the event
+              hasJoined = true;
+              const id = `${d}:${start}`;
+              let window = aligned.get(id);
+              if (window === undefined) aligned.set(id, (window = { def: d, start, end, cells: new Map(), isClosed: false }));
+              if (window.isClosed || window.end !== end) throw new Error('reference: window bookkeeping broken');
+              let cell = window.cells.get(keyJson);
+              if (cell === undefined) window.cells.set(keyJson, (cell = { members: [], revision: -1, isDirty: false }));
+              cell.members.push(arrival);
+              cell.isDirty = true;
+            }
+            if (!hasJoined) missed.push(w.name);
+            break;
+          }
+          case 'session': {
+            const gap = w.gapMs;
+            const byKey = sessions[d] as Map<string, Session[]>;
+            const list = byKey.get(keyJson) ?? [];
+            const overlapping = list.filter((s) => s.start < t + gap && t < s.end);
+            const merged: Session = {
+              start: Math.min(t, ...overlapping.map((s) => s.start)),
+              end: Math.max(t + gap, ...overlapping.map((s) => s.end)),
+              members: [...overlapping.flatMap((s) => s.members), arrival],
+              revision: Math.max(-1, ...overlapping.map((s) => s.revision)),
+              isDirty: true,
+            };
+            if (watermark >= merged.end + latenessMs) {
+              missed.push(w.name);
+              break;
+            }
+            byKey.set(keyJson, [...list.filter((s) => !overlapping.includes(s)), merged]);
+            break;
+          }
+          case 'count': {
+            const byKey = countArrivals[d] as Map<string, Arrival[]>;
+            const list = byKey.get(keyJson) ?? [];
+            list.push(arrival);
+            byKey.set(keyJson, list);
+            const first = list.length - w.size;
+            if (first >= 0 && first % w.slide === 0) step.results.push(countResult(w, list.slice(first), keyJson));
+            break;
+          }
+          case 'global':
+            (globalArrivals[d] as Arrival[]).push(arrival);
+            break;
+        }
+      });
+      if (missed.length > 0) step.late.push({ index, windows: missed, watermarkMs: watermark });
+    }
+    const next = Math.max(watermark, t - spec.time.maxOutOfOrdernessMs);
+    advance(watermark, next, step.results);
+    watermark = next;
+    steps.push(step);
+    if (isUpdate && flushAfter.has(index)) {
+      const flushStep: ReferenceStep = { kind: 'flush', index, results: [], late: [] };
+      flush(flushStep.results);
+      steps.push(flushStep);
+    }
+  });
+
+  const end: ReferenceStep = { kind: 'end', index: events.length, results: [], late: [] };
+  advance(watermark, Number.POSITIVE_INFINITY, end.results);
+  spec.windows.forEach((w, d) => {
+    if (w.kind !== 'count') return;
+    for (const [keyJson, list] of countArrivals[d] as Map<string, Arrival[]>) {
+      for (let j = 0; j * w.slide < list.length; j++) {
+        if (j * w.slide + w.size > list.length) end.results.push(countResult(w, list.slice(j * w.slide), keyJson));
+      }
+    }
+  });
+  steps.push(end);
+
+  return { steps, results: steps.flatMap((s) => s.results), late: steps.flatMap((s) => s.late) };
+}
