@@ -79,7 +79,7 @@ export class NaiveWindowEngine {
   gauges(): EngineGauges {
     let openWindows = 0;
     for (const def of this.defs) openWindows += def.open.size;
-    return { watermarkMs: this.watermark, openSlices: 0, openWindows, openSessions: 0, keys: this.keys.size };
+    return { watermarkMs: Number.isFinite(this.watermark) ? this.watermark : null, openSlices: 0, openWindows, openSessions: 0, keys: this.keys.size };
   }
 
   private close(out: EngineOutput[]): void {

@@ -148,7 +148,12 @@ function describeSource(source: SourceSpec): string {
     case 'stdin':
       return 'standard input (NDJSON: one event per line)';
     case 'generator': {
-      const start = source.startTimeMs === null ? "the clock's time at start" : new Date(source.startTimeMs).toISOString();
+      const start =
+        source.startTimeMs !== null
+          ? new Date(source.startTimeMs).toISOString()
+          : source.realtime
+            ? "the clock's time at start"
+            : "the generator's default start time";
       const stop = source.maxEvents === null ? 'never stops' : `stops after ${formatCount(source.maxEvents)} events`;
       const pace = source.realtime ? 'paced in real time' : 'as fast as possible';
       return (

@@ -18,7 +18,7 @@ export type SourceSpec =
       readonly seed: number;
       /** Stop after this many events; null never stops. */
       readonly maxEvents: number | null;
-      /** Event time of the first event (epoch ms); null takes the clock's time at start. */
+      /** Event time of the first event (epoch ms); null: the clock's time at start when realtime, else the generator's fixed default. */
       readonly startTimeMs: number | null;
       /** Pace events in wall time (true) or generate them as fast as possible (false). */
       readonly realtime: boolean;

@@ -104,7 +104,7 @@ function readJson(text: string, fileName: string, doc: Document): unknown {
       .replace(/\s+/g, ' ')
       .replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '')
       // V8 quotes the text around the error; the position says where, and the quote can be long.
-      .replace(/,\s*"(?:\.\.\.)?.*"\s+is not valid JSON$/, '')
+      .replace(/,\s*(?:\.\.\.)?".*\s+is not valid JSON$/, '')
       .trim();
     const offset = jsonErrorOffset(text);
     const position = offset === null ? undefined : positionIn(text, offset);

@@ -108,9 +108,11 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 
 /** The message for a key that the object does not know. */
 export function unknownKeyMessage(key: string, knownKeys: readonly string[]): string {
+  // Escaped, so that a key holding a line break cannot split the one-line message.
+  const shown = JSON.stringify(key).slice(1, -1);
   const match = closestMatch(key, knownKeys);
-  if (match !== null) return `unknown key '${key}' — did you mean '${match}'?`;
-  return `unknown key '${key}' (known keys: ${knownKeys.join(', ')})`;
+  if (match !== null) return `unknown key '${shown}' — did you mean '${match}'?`;
+  return `unknown key '${shown}' (known keys: ${knownKeys.join(', ')})`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { EngineError } from '../core/errors.js';
 import { readTimestamp } from '../core/event/timestamp.js';
 import { compileFilter } from '../core/filter/index.js';
 import type { EmitMode, TimeSpec } from '../core/operator/pipeline-spec.js';
+import { isValidTimeZone } from '../core/time/calendar.js';
 import { parseDuration } from '../core/time/duration.js';
 import type { CalendarUnit, WindowSpec } from '../core/windows/window-spec.js';
 import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
@@ -43,18 +44,18 @@ export const JOB_LIMITS = {
   maxEventsPerSecond: 10_000_000,
 } as const;
 
-/** Values used when a key is left out. */
+/** Values used when a key is left out (frozen: every JobSpec without the key shares them). */
 export const JOB_DEFAULTS = {
-  keyBy: [] as readonly string[],
-  aggregations: [{ fn: 'count', field: null }] as readonly AggregationSpec[],
+  keyBy: Object.freeze([]) as readonly string[],
+  aggregations: Object.freeze([Object.freeze({ fn: 'count', field: null })]) as readonly AggregationSpec[],
   maxOutOfOrdernessMs: 5 * SECOND_MS,
   allowedLatenessMs: 0,
   idleTimeoutMs: 30 * SECOND_MS,
   emit: 'final' as EmitMode,
   updateIntervalMs: SECOND_MS,
-  sink: { type: 'stdout' } as SinkSpec,
-  deadLetter: { type: 'stderr' } as SideOutputSpec,
-  lateOutput: { type: 'stderr' } as SideOutputSpec,
+  sink: Object.freeze({ type: 'stdout' }) as SinkSpec,
+  deadLetter: Object.freeze({ type: 'stderr' }) as SideOutputSpec,
+  lateOutput: Object.freeze({ type: 'stderr' }) as SideOutputSpec,
   maxRecordBytes: MIB,
   globalEveryMs: 60 * SECOND_MS,
   calendarTimeZone: 'UTC',
@@ -196,19 +197,9 @@ function typedUnion<const Options extends readonly [z.core.$ZodTypeDiscriminable
   });
 }
 
-/** Whether Intl knows the IANA zone (the calendar windows compute edges with Intl). */
-function isKnownTimeZone(timeZone: string): boolean {
-  if (timeZone.trim() === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let knownTimeZones: readonly string[] | null = null;
 
+/** The zone names "did you mean" picks from; read from Intl on first use. */
 function timeZoneNames(): readonly string[] {
   knownTimeZones ??= ['UTC', ...Intl.supportedValuesOf('timeZone')];
   return knownTimeZones;
@@ -224,7 +215,7 @@ const windowName = patternString(
 );
 
 const timeZone = z.string(expecting('an IANA time zone such as UTC or Europe/Berlin')).transform((zone, ctx) => {
-  if (!isKnownTimeZone(zone)) {
+  if (!isValidTimeZone(zone)) {
     fail(ctx, `unknown time zone '${zone}'${didYouMean(zone, timeZoneNames())} (use an IANA name such as UTC, Europe/Berlin or Asia/Shanghai)`);
     return z.NEVER;
   }

@@ -22,6 +22,11 @@ export interface ReferenceResult {
   readonly keyJson: string;
   /** In the order of the spec's aggregations. */
   readonly values: readonly (number | null)[];
+  /**
+   * Per value, the size of the inputs it was computed from (Σ|x| for a sum, max |x| for a mean,
+   * 0 where only relative error makes sense), so callers can bound rounding errors near zero.
+   */
+  readonly scales: readonly number[];
   readonly revision: number;
   readonly isFinal: boolean;
   /** The watermark at which the result was due (close time plus lateness); null for count windows and update revisions. */
@@ -57,7 +62,7 @@ export interface ReferenceRun {
 export interface ReferenceOptions {
   /** The meaning of `spec.filter` as a plain predicate; required when the spec has a filter. */
   readonly filter?: (fields: Readonly<Record<string, FieldValue>>) => boolean;
-  /** Update mode: event indices after which an update flush happens. */
+  /** Event indices after which an update flush happens (it emits nothing in final mode). */
   readonly flushAfter?: ReadonlySet<number>;
 }
 
@@ -122,6 +127,26 @@ export function aggregateEvents(
   });
 }
 
+/** The input magnitude behind each aggregate: Σ|x| for sums, max |x| for means, 0 elsewhere. */
+export function inputScales(
+  specs: readonly AggregationSpec[],
+  members: readonly { readonly fields: Readonly<Record<string, FieldValue>> }[],
+): number[] {
+  return specs.map((spec) => {
+    if (spec.field === null || (spec.fn !== 'sum' && spec.fn !== 'mean')) return 0;
+    const field = spec.field;
+    let total = 0;
+    let largest = 0;
+    for (const m of members) {
+      const v = Object.hasOwn(m.fields, field) ? m.fields[field] : undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      total += Math.abs(v);
+      largest = Math.max(largest, Math.abs(v));
+    }
+    return spec.fn === 'sum' ? total : largest;
+  });
+}
+
 /** Every window of a tumbling, sliding or calendar definition that contains t, found by enumeration. */
 export function windowsContaining(spec: WindowSpec, t: number): { start: number; end: number }[] {
   switch (spec.kind) {
@@ -155,7 +180,10 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
   const latenessMs = spec.time.allowedLatenessMs;
   const isUpdate = spec.emit === 'update';
   const flushAfter = options.flushAfter ?? new Set<number>();
-  const aggregate = (members: readonly Arrival[]): (number | null)[] => aggregateEvents(spec.aggregations, members);
+  const aggregate = (members: readonly Arrival[]): { values: (number | null)[]; scales: number[] } => ({
+    values: aggregateEvents(spec.aggregations, members),
+    scales: inputScales(spec.aggregations, members),
+  });
 
   const aligned = new Map<string, AlignedWindow>();
   const sessions = spec.windows.map(() => new Map<string, Session[]>());
@@ -171,7 +199,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
     start: Math.min(...members.map((m) => m.t)),
     end: Math.max(...members.map((m) => m.t)) + 1,
     keyJson,
-    values: aggregate(members),
+    ...aggregate(members),
     revision: 0,
     isFinal: true,
     closeAtMs: null,
@@ -186,7 +214,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
       for (const [keyJson, cell] of window.cells) {
         out.push({
           window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
-          values: aggregate(cell.members), revision: isUpdate ? cell.revision + 1 : 0, isFinal: true,
+          ...aggregate(cell.members), revision: isUpdate ? cell.revision + 1 : 0, isFinal: true,
           closeAtMs: window.end + latenessMs,
         });
       }
@@ -197,7 +225,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
           for (const s of list.filter((x) => x.end + latenessMs <= to)) {
             out.push({
               window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
-              values: aggregate(s.members), revision: isUpdate ? s.revision + 1 : 0, isFinal: true,
+              ...aggregate(s.members), revision: isUpdate ? s.revision + 1 : 0, isFinal: true,
               closeAtMs: s.end + latenessMs,
             });
           }
@@ -228,7 +256,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
             if (included.length === state.count) continue;
             out.push({
               window: w.name, windowKind: w.kind, start: 0, end: x, keyJson,
-              values: aggregate(included), revision: state.reports, isFinal: true, closeAtMs: x + latenessMs,
+              ...aggregate(included), revision: state.reports, isFinal: true, closeAtMs: x + latenessMs,
             });
             reported.set(keyJson, { count: included.length, reports: state.reports + 1 });
           }
@@ -247,7 +275,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
         cell.revision += 1;
         out.push({
           window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
-          values: aggregate(cell.members), revision: cell.revision, isFinal: false, closeAtMs: null,
+          ...aggregate(cell.members), revision: cell.revision, isFinal: false, closeAtMs: null,
         });
       }
     }
@@ -260,7 +288,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
           s.revision += 1;
           out.push({
             window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
-            values: aggregate(s.members), revision: s.revision, isFinal: false, closeAtMs: null,
+            ...aggregate(s.members), revision: s.revision, isFinal: false, closeAtMs: null,
           });
         }
       }
@@ -335,9 +363,10 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
     advance(watermark, next, step.results);
     watermark = next;
     steps.push(step);
-    if (isUpdate && flushAfter.has(index)) {
+    if (flushAfter.has(index)) {
+      // In final mode a flush emits nothing; the step is kept so both modes line up.
       const flushStep: ReferenceStep = { kind: 'flush', index, results: [], late: [] };
-      flush(flushStep.results);
+      if (isUpdate) flush(flushStep.results);
       steps.push(flushStep);
     }
   });

@@ -36,7 +36,8 @@ export class NdjsonStreamSink<T> implements Sink<T> {
     let chunk = '';
     for (const item of items) chunk += `${this.format(item)}\n`;
     // Wait for 'drain' when the stream's buffer is full: this is the backpressure on the job loop.
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    // once() rejects if the stream errors while waiting.
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
     if (this.failure !== null) throw this.failure;
   }
 

@@ -19,7 +19,8 @@ function take(generator: ClickGenerator, n: number): string[] {
 function fieldsOf(line: string): Record<string, unknown> & { eventTimeMs: number } {
   const parsed = parseEventLine(line);
   if (parsed.kind !== 'event') throw new Error(`expected a valid event: ${line}`);
-  return { ...(parsed.fields as Record<string, unknown>), eventTimeMs: parsed.eventTimeMs };
+  // The parsed fields are this line's own object, so adding the parsed time to it is harmless.
+  return Object.assign(parsed.fields as Record<string, unknown>, { eventTimeMs: parsed.eventTimeMs });
 }
 
 function countBy<T>(values: Iterable<T>): Map<T, number> {
@@ -30,13 +31,10 @@ function countBy<T>(values: Iterable<T>): Map<T, number> {
 
 describe('seededRandom', () => {
   it('repeats its sequence for a seed and stays in [0, 1)', () => {
-    const a = seededRandom(7);
-    const b = seededRandom(7);
-    for (let i = 0; i < 1000; i++) {
-      const x = a();
-      expect(x).toBe(b());
-      expect(x >= 0 && x < 1).toBe(true);
-    }
+    const first = Array.from({ length: 1000 }, seededRandom(7));
+    expect(Array.from({ length: 1000 }, seededRandom(7))).toEqual(first);
+    expect(first.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(first).size).toBe(1000);
   });
 
   it('gives different sequences for seeds that differ only above 32 bits', () => {
@@ -65,10 +63,8 @@ describe('zipfSampler', () => {
 
   it('stays within 0..n-1 for large n and returns 0 when n is 1', () => {
     const draw = zipfSampler(100_000, 1.1, seededRandom(9));
-    for (let i = 0; i < 10_000; i++) {
-      const k = draw();
-      expect(Number.isInteger(k) && k >= 0 && k < 100_000).toBe(true);
-    }
+    const ranks = Array.from({ length: 10_000 }, draw);
+    expect(ranks.every((k) => Number.isInteger(k) && k >= 0 && k < 100_000)).toBe(true);
     expect(zipfSampler(1, 1, seededRandom(1))()).toBe(0);
   });
 
@@ -93,27 +89,33 @@ describe('ClickGenerator', () => {
 
   it('writes valid events that parseEventLine accepts, with the expected fields', () => {
     const generator = new ClickGenerator(base);
+    const actions = ['click', 'view', 'scroll', 'tap', 'submit'];
+    const problems: string[] = [];
     let valid = 0;
     let isoTimestamps = 0;
     let utm = 0;
+    // Plain checks in the loop (an expect per line would dominate the run time); failures are listed at the end.
     for (let i = 0; i < 100_000; i++) {
       const line = generator.next();
       if (generator.isLastLineMalformed) continue;
       valid++;
       const parsed = parseEventLine(line);
-      expect(parsed.kind, line).toBe('event');
-      if (parsed.kind !== 'event') continue;
+      if (parsed.kind !== 'event') {
+        problems.push(`rejected (${parsed.reason}): ${line}`);
+        continue;
+      }
       const fields = parsed.fields as Record<string, unknown>;
-      if (typeof fields.timestamp === 'string') isoTimestamps++;
-      else expect(Number.isInteger(fields.timestamp), line).toBe(true);
-      expect(typeof fields.value === 'number' && fields.value > 0, line).toBe(true);
-      expect(Number.isInteger(fields.duration_ms) && (fields.duration_ms as number) > 0, line).toBe(true);
-      expect(fields.url, line).toMatch(/^https:\/\/shop\.example\//);
-      expect(fields.url as string).toContain(fields.page as string);
-      if ((fields.url as string).includes('?utm_source=')) utm++;
-      expect(fields.country, line).toMatch(/^[A-Z]{2}$/);
-      expect(['click', 'view', 'scroll', 'tap', 'submit'], line).toContain(fields.action);
+      const { timestamp, value, duration_ms: durationMs, url, page, country, action } = fields;
+      if (typeof timestamp === 'string') isoTimestamps++;
+      else if (!Number.isInteger(timestamp)) problems.push(`timestamp not an integer: ${line}`);
+      if (!(typeof value === 'number' && value > 0)) problems.push(`value not positive: ${line}`);
+      if (!(Number.isInteger(durationMs) && (durationMs as number) > 0)) problems.push(`bad duration_ms: ${line}`);
+      if (typeof url !== 'string' || !url.startsWith(`https://shop.example${page as string}`)) problems.push(`bad url: ${line}`);
+      else if (url.includes('?utm_source=')) utm++;
+      if (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country)) problems.push(`bad country: ${line}`);
+      if (!actions.includes(action as string)) problems.push(`bad action: ${line}`);
     }
+    expect(problems.slice(0, 5)).toEqual([]);
     expect(isoTimestamps / valid).toBeGreaterThan(0.04);
     expect(isoTimestamps / valid).toBeLessThan(0.06);
     expect(utm / valid).toBeGreaterThan(0.18);
@@ -131,9 +133,9 @@ describe('ClickGenerator', () => {
         const line = generator.next();
         if (!generator.isLastLineMalformed) continue;
         const parsed = parseEventLine(line);
-        expect(parsed.kind, line).toBe('bad');
-        if (parsed.kind === 'bad') reasons.push(parsed.reason);
+        reasons.push(parsed.kind === 'bad' ? parsed.reason : `accepted: ${line}`);
       }
+      expect(reasons.filter((reason) => reason.startsWith('accepted'))).toEqual([]);
       const expected = fraction * lines;
       expect(Math.abs(reasons.length - expected)).toBeLessThan(4 * Math.sqrt(expected));
       if (fraction === 0.02) {
@@ -151,7 +153,8 @@ describe('ClickGenerator', () => {
 
   it('writes no bad record when malformedFraction is 0', () => {
     const generator = new ClickGenerator({ ...base, malformedFraction: 0 });
-    for (let i = 0; i < 50_000; i++) expect(parseEventLine(generator.next()).kind).toBe('event');
+    const accepted = take(generator, 50_000).filter((line) => parseEventLine(line).kind === 'event');
+    expect(accepted.length).toBe(50_000);
   });
 
   it('moves about outOfOrderFraction of the events back by 1..maxDelayMs', () => {
@@ -170,28 +173,37 @@ describe('ClickGenerator', () => {
     expect(Math.max(...delays)).toBeGreaterThan(450);
   });
 
-  it('keeps every event in order when outOfOrderFraction is 0', () => {
-    const generator = new ClickGenerator({ ...base, outOfOrderFraction: 0, malformedFraction: 0 });
-    let previousMs = 0;
+  it('keeps every event at its in-order time when outOfOrderFraction is 0, in both timestamp spellings', () => {
+    // 100/s for 20 000 lines spans several minutes, so the cached ISO minute text changes too.
+    const generator = new ClickGenerator({ ...base, eventsPerSecond: 100, outOfOrderFraction: 0, malformedFraction: 0 });
+    const mismatches: string[] = [];
+    let isoTimestamps = 0;
     for (let i = 0; i < 20_000; i++) {
-      const { eventTimeMs } = fieldsOf(generator.next());
-      expect(eventTimeMs).toBeGreaterThanOrEqual(previousMs);
-      previousMs = eventTimeMs;
+      const inOrderMs = generator.nextEventTimeMs;
+      const line = generator.next();
+      const { eventTimeMs, timestamp } = fieldsOf(line);
+      if (typeof timestamp === 'string') {
+        isoTimestamps++;
+        if (timestamp !== new Date(inOrderMs).toISOString()) mismatches.push(line);
+      }
+      if (eventTimeMs !== inOrderMs) mismatches.push(line);
     }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    expect(isoTimestamps).toBeGreaterThan(500);
   });
 
   it('skews users: the hottest id is far more frequent than the median one, and not always id 1', () => {
     const hottest = new Set<unknown>();
     for (const seed of [1, 2, 3, 4, 5]) {
       const generator = new ClickGenerator({ ...base, seed, malformedFraction: 0 });
-      const userIds = take(generator, 50_000)
+      const userIds = take(generator, 20_000)
         .map((line) => fieldsOf(line).user_id)
         .filter((id) => typeof id === 'number');
       const counts = [...countBy(userIds)].sort((a, b) => b[1] - a[1]);
       const top = counts[0] as [unknown, number];
       const median = counts[Math.floor(base.users / 2)]?.[1] ?? 0; // ids never drawn count 0
       expect(top[1]).toBeGreaterThan(50 * Math.max(median, 1));
-      for (const [id] of counts) expect(Number.isInteger(id) && (id as number) >= 1 && (id as number) <= 1000).toBe(true);
+      expect(counts.every(([id]) => Number.isInteger(id) && (id as number) >= 1 && (id as number) <= 1000)).toBe(true);
       hottest.add(top[0]);
     }
     expect(hottest.size).toBeGreaterThan(1);
@@ -262,10 +274,8 @@ describe('ClickGenerator', () => {
   it('writes integer timestamps even when events are far apart or very dense', () => {
     for (const eventsPerSecond of [0.5, 3, 1_000_000]) {
       const generator = new ClickGenerator({ ...base, eventsPerSecond, malformedFraction: 0 });
-      for (const line of take(generator, 2000)) {
-        const { timestamp } = fieldsOf(line);
-        if (typeof timestamp === 'number') expect(Number.isInteger(timestamp)).toBe(true);
-      }
+      const timestamps = take(generator, 2000).map((line) => fieldsOf(line).timestamp);
+      expect(timestamps.every((t) => typeof t === 'string' || Number.isInteger(t))).toBe(true);
     }
   });
 

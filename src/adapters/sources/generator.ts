@@ -89,7 +89,11 @@ export class GeneratorSource implements Source {
       const first = generator.sequence;
       const count = Math.min(this.batchSize, limit - first);
       const records: string[] = [];
-      while (records.length < count && generator.nextEventTimeMs <= dueMs) records.push(generator.next());
+      if (realtime) {
+        while (records.length < count && generator.nextEventTimeMs <= dueMs) records.push(generator.next());
+      } else {
+        for (let i = 0; i < count; i++) records.push(generator.next());
+      }
       if (records.length > 0) {
         yield { partition: 0, records, positionOf: (i) => ({ kind: 'generator', sequence: first + i }) };
       }

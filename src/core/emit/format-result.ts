@@ -25,7 +25,7 @@ export class ResultFormatter {
       window = JSON.stringify(result.window);
       this.windowNames.set(result.window, window);
     }
-    let line = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":"${isoOf(result.start)}","end_iso":"${isoOf(result.end)}","key":${result.key.keyJson}`;
+    let line = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":"${this.isoOf(result.start)}","end_iso":"${this.isoOf(result.end)}","key":${result.key.keyJson}`;
     const values = result.values;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -34,8 +34,17 @@ export class ResultFormatter {
     if (this.isUpdateMode) line += `,"revision":${result.revision},"final":${result.isFinal}`;
     return `${line}}`;
   }
-}
 
-function isoOf(ms: number): string {
-  return new Date(ms).toISOString();
+  /** Many results share window edges: cache their ISO text (bounded, cleared when full). */
+  private readonly isoCache = new Map<number, string>();
+
+  private isoOf(ms: number): string {
+    let text = this.isoCache.get(ms);
+    if (text === undefined) {
+      if (this.isoCache.size >= 4096) this.isoCache.clear();
+      text = new Date(ms).toISOString();
+      this.isoCache.set(ms, text);
+    }
+    return text;
+  }
 }

@@ -5,7 +5,7 @@ import type { EngineOutput, WindowResult } from '../emit/outputs.js';
 import type { ClickEvent } from '../event/click-event.js';
 import { compileFilter } from '../filter/index.js';
 import { SliceStore, type Slice, type SliceCutter } from '../slices/slice-store.js';
-import { WATERMARK_END, type EpochMs } from '../time/epoch.js';
+import { floorTo, WATERMARK_END, type EpochMs } from '../time/epoch.js';
 import { MinHeap } from '../util/min-heap.js';
 import { WatermarkTracker } from '../watermark/watermark-tracker.js';
 import type { AlignedAssigner } from '../windows/aligned-assigner.js';
@@ -212,7 +212,10 @@ export class WindowAggregator {
       if (!needsSlice) {
         for (const def of this.aligned) {
           if (def.assigner.lastEndContaining(t) + this.latenessMs > watermark) needsSlice = true;
-          else if (def.global !== null) def.global.addDirect(keyId, fields);
+          else if (def.global !== null) {
+            def.global.addDirect(keyId, fields);
+            this.queueNextTick(def);
+          }
           else (lateFor ??= []).push(def.spec.name);
         }
       }
@@ -303,6 +306,9 @@ export class WindowAggregator {
       }
       this.dirtySlices.clear();
     }
+    // A fixed order (definition, start, key) rather than the order sessions became dirty: a
+    // restored engine knows which sessions are dirty but not in which order they became so.
+    this.dirtySessions.sort(([a, s], [b, t]) => a.index - b.index || s.start - t.start || s.keyId - t.keyId);
     for (const [def, session] of this.dirtySessions) {
       session.isDirty = false;
       if (!session.isLive) continue;
@@ -346,6 +352,20 @@ export class WindowAggregator {
     }
   };
 
+  /**
+   * A global total that changed without a slice (the event's tick is already reported) is due at
+   * the next tick the watermark passes, even when no event fell just before that tick: queue it.
+   */
+  private queueNextTick(def: AlignedDef): void {
+    const everyMs = (def.global as GlobalWindows).everyMs;
+    const end = floorTo(this.watermark.current - this.latenessMs, everyMs) + everyMs;
+    const start = end - everyMs;
+    if (def.pending.has(start)) return;
+    const window: PendingWindow = { defIndex: def.index, start, end, revisions: null };
+    def.pending.set(start, window);
+    this.closing.push({ closeAt: end + this.latenessMs, defIndex: def.index, start, keyId: -1, seq: this.seq++, window, session: null });
+  }
+
   private scheduleSession(defIndex: number): (session: Session) => void {
     return (session) => {
       this.closing.push({ closeAt: session.end + this.latenessMs, defIndex, start: session.start, keyId: session.keyId, seq: this.seq++, window: null, session });
@@ -362,8 +382,9 @@ export class WindowAggregator {
         const session = top.session;
         if (!session.isLive) continue;
         const closeAt = session.end + this.latenessMs;
-        if (closeAt > watermark) {
-          // The session grew since this entry was queued: queue it again at its new close time.
+        if (closeAt !== top.closeAt || session.start !== top.start) {
+          // The session grew since this entry was queued: queue it again at its new close time and
+          // start, so that it still comes out in order when the watermark has passed both.
           this.closing.push({ ...top, closeAt, start: session.start, seq: this.seq++ });
           continue;
         }

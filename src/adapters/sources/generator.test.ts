@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { parseEventLine } from '../../core/event/parse-event-line.js';
+import type { Clock } from '../../ports/clock.js';
+import type { RawBatch } from '../../ports/source.js';
+import { ClickGenerator } from './click-generator.js';
+import { DEFAULT_GENERATOR_START_MS, GeneratorSource, type GeneratorSourceOptions } from './generator.js';
+
+const MIDNIGHT_MS = Date.parse('2026-11-23T00:00:00Z');
+
+const options: GeneratorSourceOptions = {
+  eventsPerSecond: 1000,
+  users: 100,
+  pages: 20,
+  seed: 5,
+  maxEvents: 10_000,
+  startTimeMs: null,
+  realtime: false,
+};
+
+/** A manual clock; its sleep advances the clock instead of waiting, and records each pause. */
+function fakeTime(startMs: number): { clock: Clock; sleep: (ms: number) => Promise<void>; sleeps: number[]; advance(ms: number): void } {
+  let nowMs = startMs;
+  const sleeps: number[] = [];
+  return {
+    clock: { now: () => nowMs },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      nowMs += ms;
+    },
+    sleeps,
+    advance: (ms) => {
+      nowMs += ms;
+    },
+  };
+}
+
+const neverSleep = async (): Promise<void> => {
+  throw new Error('a non-realtime source must not sleep');
+};
+
+async function collect(batches: AsyncIterable<RawBatch>): Promise<RawBatch[]> {
+  const all: RawBatch[] = [];
+  for await (const batch of batches) all.push(batch);
+  return all;
+}
+
+/** The event time (epoch ms) of a valid line, or null for a bad record. */
+function eventTimeOf(line: string): number | null {
+  const parsed = parseEventLine(line);
+  return parsed.kind === 'event' ? parsed.eventTimeMs : null;
+}
+
+describe('GeneratorSource', () => {
+  it('starts at 2026-11-23T00:00:00Z by default when not realtime', () => {
+    expect(DEFAULT_GENERATOR_START_MS).toBe(MIDNIGHT_MS);
+    expect(DEFAULT_GENERATOR_START_MS).toBe(1_795_392_000_000);
+  });
+
+  it('yields maxEvents lines in batches of 4096, the same lines as ClickGenerator, then ends', async () => {
+    const time = fakeTime(0);
+    const source = new GeneratorSource(options, { clock: time.clock, sleep: neverSleep });
+    expect(source.isBounded).toBe(true);
+    const batches = await collect(source.batches());
+    expect(batches.map((b) => b.records.length)).toEqual([4096, 4096, 1808]);
+    expect(batches.every((b) => b.partition === 0)).toBe(true);
+
+    const generator = new ClickGenerator({ ...options, startTimeMs: DEFAULT_GENERATOR_START_MS });
+    const expected = Array.from({ length: 10_000 }, () => generator.next());
+    expect(batches.flatMap((b) => b.records)).toEqual(expected);
+  });
+
+  it('gives each record its sequence number as position', async () => {
+    const source = new GeneratorSource({ ...options, maxEvents: 5000, batchSize: 1000 }, { clock: fakeTime(0).clock });
+    const batches = await collect(source.batches());
+    expect(batches[0]?.positionOf(0)).toEqual({ kind: 'generator', sequence: 0 });
+    expect(batches[2]?.positionOf(7)).toEqual({ kind: 'generator', sequence: 2007 });
+    expect(batches[4]?.positionOf(999)).toEqual({ kind: 'generator', sequence: 4999 });
+  });
+
+  it('starts event time at startTimeMs when given', async () => {
+    const startTimeMs = Date.parse('2030-01-01T12:00:00Z');
+    const source = new GeneratorSource({ ...options, maxEvents: 10, startTimeMs }, { clock: fakeTime(0).clock });
+    const [batch] = await collect(source.batches());
+    expect(eventTimeOf(batch?.records[0] as string)).toBe(startTimeMs);
+  });
+
+  it('is unbounded without maxEvents and ends after stop() at the next batch', async () => {
+    const source = new GeneratorSource({ ...options, maxEvents: null }, { clock: fakeTime(0).clock, sleep: neverSleep });
+    expect(source.isBounded).toBe(false);
+    let batches = 0;
+    for await (const batch of source.batches()) {
+      expect(batch.records.length).toBe(4096);
+      batches++;
+      if (batches === 3) source.stop();
+      if (batches > 10) break;
+    }
+    expect(batches).toBe(3);
+  });
+
+  it('yields nothing when stopped before the first batch', async () => {
+    const source = new GeneratorSource(options, { clock: fakeTime(0).clock });
+    source.stop();
+    expect(await collect(source.batches())).toEqual([]);
+  });
+
+  it('paces a realtime source to eventsPerSecond, starting event time at the clock', async () => {
+    const time = fakeTime(MIDNIGHT_MS);
+    const source = new GeneratorSource(
+      { ...options, realtime: true, maxEvents: null },
+      { clock: time.clock, sleep: time.sleep },
+    );
+    let lines = 0;
+    const sizes: number[] = [];
+    for await (const batch of source.batches()) {
+      // Every released line is due: its event time is not after the wall clock.
+      const times = batch.records.map(eventTimeOf).filter((t): t is number => t !== null);
+      expect(Math.max(...times)).toBeLessThanOrEqual(time.clock.now());
+      if (lines === 0) expect(Math.min(...times)).toBe(MIDNIGHT_MS);
+      lines += batch.records.length;
+      sizes.push(batch.records.length);
+      if (time.clock.now() >= MIDNIGHT_MS + 10_000) break;
+    }
+    // 10 s of wall time at 1000/s (the daily curve is at its average around midnight UTC).
+    expect(Math.abs(lines / 10_000 - 1)).toBeLessThan(0.02);
+    expect(time.sleeps.every((ms) => ms === 50)).toBe(true);
+    expect(time.sleeps.length).toBe(200);
+    expect(sizes[0]).toBe(1); // at the start only the first event is due
+    expect(Math.max(...sizes.slice(1))).toBeLessThan(60);
+  });
+
+  it('follows the daily curve in realtime: quieter at 04:00 UTC than at 20:00 UTC', async () => {
+    const linesInTenSeconds = async (startMs: number): Promise<number> => {
+      const time = fakeTime(startMs);
+      const source = new GeneratorSource({ ...options, realtime: true, maxEvents: null }, { clock: time.clock, sleep: time.sleep });
+      let lines = 0;
+      for await (const batch of source.batches()) {
+        lines += batch.records.length;
+        if (time.clock.now() >= startMs + 10_000) break;
+      }
+      return lines;
+    };
+    const quiet = await linesInTenSeconds(MIDNIGHT_MS + 4 * 3_600_000);
+    const busy = await linesInTenSeconds(MIDNIGHT_MS + 20 * 3_600_000);
+    expect(busy / quiet).toBeGreaterThan(3.5);
+    expect(busy / quiet).toBeLessThan(4.5);
+  });
+
+  it('catches up in full batches without sleeping after a slow consumer', async () => {
+    const time = fakeTime(MIDNIGHT_MS);
+    const source = new GeneratorSource(
+      { ...options, realtime: true, maxEvents: null },
+      { clock: time.clock, sleep: time.sleep },
+    );
+    const sizes: number[] = [];
+    for await (const batch of source.batches()) {
+      sizes.push(batch.records.length);
+      if (sizes.length === 1) time.advance(10_000); // the consumer took 10 s over the first batch
+      if (time.sleeps.length > 1) break; // paused after the first batch, and again once caught up
+    }
+    // 1 line at 0 ms; the consumer returns at 10 000 ms, the source pauses 50 ms, then releases
+    // the ~10 050 due lines in full batches and a partial one, then pauses and goes on at the normal pace.
+    expect(sizes.slice(0, 3)).toEqual([1, 4096, 4096]);
+    expect(sizes[3]).toBeLessThan(4096);
+    expect(Math.abs(sizes.slice(0, 4).reduce((a, b) => a + b, 0) / 10_050 - 1)).toBeLessThan(0.02);
+    expect(sizes[4]).toBeLessThan(60);
+  });
+
+  it('ends a realtime source after maxEvents', async () => {
+    const time = fakeTime(MIDNIGHT_MS);
+    const source = new GeneratorSource({ ...options, realtime: true, maxEvents: 500 }, { clock: time.clock, sleep: time.sleep });
+    expect(source.isBounded).toBe(true);
+    const batches = await collect(source.batches());
+    expect(batches.reduce((n, b) => n + b.records.length, 0)).toBe(500);
+    expect(time.clock.now() - MIDNIGHT_MS).toBeGreaterThan(400);
+    expect(time.clock.now() - MIDNIGHT_MS).toBeLessThan(600);
+  });
+
+  it('ends a realtime source on stop() while it waits', async () => {
+    const time = fakeTime(MIDNIGHT_MS);
+    const source = new GeneratorSource(
+      { ...options, realtime: true, maxEvents: null },
+      {
+        clock: time.clock,
+        sleep: async (ms) => {
+          await time.sleep(ms);
+          if (time.sleeps.length === 5) source.stop();
+        },
+      },
+    );
+    const batches = await collect(source.batches());
+    expect(batches.length).toBe(5);
+  });
+
+  it('describes itself for logs', () => {
+    const source = new GeneratorSource({ ...options, realtime: true }, { clock: fakeTime(0).clock });
+    expect(source.description).toBe('generator 1000/s seed 5, realtime, 10000 events');
+  });
+});

@@ -1,0 +1,158 @@
+// Aggregator laws of AggregatePlan and Moments: combine is associative and commutative, splits merge back, empty is the identity.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AggregatePlan, type Partial } from '../../src/core/aggregate/aggregate-plan.js';
+import type { AggregationSpec } from '../../src/core/aggregate/aggregation-spec.js';
+import type { FieldValue } from '../../src/core/event/click-event.js';
+import { exactMean, exactVariance } from '../reference/exact-stats.js';
+import { aggregateEvents, inputScales } from '../reference/reference-model.js';
+import { isClose } from './engine-harness.js';
+
+const RUN = { seed: Number(process.env.PROPERTY_SEED ?? 42), numRuns: Number(process.env.PROPERTY_RUNS ?? 200) };
+
+const SPECS: readonly AggregationSpec[] = (['value', 'other'] as const).flatMap((field) =>
+  (['count', 'sum', 'mean', 'min', 'max', 'variance', 'stdev'] as const).map((fn) => ({ fn, field })),
+);
+const plan = new AggregatePlan([{ fn: 'count', field: null }, ...SPECS]);
+
+type Row = Readonly<Record<string, FieldValue>>;
+
+const numberArb: fc.Arbitrary<FieldValue | undefined> = fc.oneof(
+  fc.integer({ min: -50, max: 50 }),
+  fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }).map((k) => 1e9 + k * 2 ** -20),
+  fc.constantFrom<FieldValue | undefined>(undefined, null, '2', Infinity, -Infinity, -0),
+);
+const rowArb: fc.Arbitrary<Row> = fc.record({ value: numberArb, other: numberArb }).map((r) => {
+  const row: Record<string, FieldValue> = {};
+  if (r.value !== undefined) row.value = r.value;
+  if (r.other !== undefined) row.other = r.other;
+  return row;
+});
+
+const asEvents = (rows: readonly Row[]): { fields: Row }[] => rows.map((fields) => ({ fields }));
+
+function partialOf(rows: readonly Row[]): Partial {
+  const p = plan.empty();
+  for (const row of rows) plan.add(p, row);
+  return p;
+}
+
+function merged(a: Partial, b: Partial): Partial {
+  const out = plan.copy(a);
+  plan.combine(out, b);
+  return out;
+}
+
+/** Cuts rows at the given positions (taken modulo the length). */
+function cut(rows: readonly Row[], cuts: readonly number[]): Row[][] {
+  const at = [...new Set(cuts.map((c) => (rows.length === 0 ? 0 : c % (rows.length + 1))))].sort((a, b) => a - b);
+  const parts: Row[][] = [];
+  let from = 0;
+  for (const c of at) {
+    parts.push(rows.slice(from, c));
+    from = c;
+  }
+  parts.push(rows.slice(from));
+  return parts;
+}
+
+/** Lowered values agree within 1e-9 relative (with the input-scale allowance for sums and means). */
+function expectClose(actual: Partial, expected: Partial, rows: readonly Row[]): void {
+  const scales = inputScales(plan.specs, asEvents(rows));
+  const a = plan.lower(actual);
+  const e = plan.lower(expected);
+  a.forEach((v, i) => {
+    if (!isClose(e[i] as number | null, v, scales[i])) {
+      throw new Error(`${plan.outputNames[i]}: ${String(v)} vs ${String(e[i])} over ${JSON.stringify(rows)}`);
+    }
+  });
+}
+
+describe('aggregator laws', () => {
+  it('one pass equals the exact reference of the contract', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 60 }), (rows) => {
+        const values = plan.lower(partialOf(rows));
+        const exact = aggregateEvents(plan.specs, asEvents(rows));
+        const scales = inputScales(plan.specs, asEvents(rows));
+        values.forEach((v, i) => {
+          if (!isClose(exact[i] as number | null, v, scales[i])) throw new Error(`${plan.outputNames[i]}: ${String(v)}, exactly ${String(exact[i])}`);
+        });
+      }),
+      RUN,
+    );
+  });
+
+  it('splitting the input anywhere and merging the parts equals one pass', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 6 }), (rows, cuts) => {
+        const whole = partialOf(rows);
+        const parts = cut(rows, cuts).map(partialOf);
+        const leftFold = parts.reduce((acc, p) => merged(acc, p), plan.empty());
+        const rightFold = parts.reduceRight((acc, p) => merged(p, acc), plan.empty());
+        expectClose(leftFold, whole, rows);
+        expectClose(rightFold, whole, rows);
+        expect(leftFold.count).toBe(rows.length);
+      }),
+      RUN,
+    );
+  });
+
+  it('combine is associative and commutative', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 20 }), fc.array(rowArb, { maxLength: 20 }), fc.array(rowArb, { maxLength: 20 }), (x, y, z) => {
+        const [a, b, c] = [partialOf(x), partialOf(y), partialOf(z)];
+        const all = [...x, ...y, ...z];
+        expectClose(merged(merged(a, b), c), merged(a, merged(b, c)), all);
+        expectClose(merged(a, b), merged(b, a), [...x, ...y]);
+        expectClose(merged(merged(c, a), b), merged(a, merged(b, c)), all);
+      }),
+      RUN,
+    );
+  });
+
+  it('the empty partial is an identity on both sides, exactly, and survives a JSON round trip', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 30 }), (rows) => {
+        const p = partialOf(rows);
+        const encoded = JSON.stringify(plan.encode(p));
+        expect(JSON.stringify(plan.encode(merged(plan.empty(), p)))).toBe(encoded);
+        expect(JSON.stringify(plan.encode(merged(p, plan.empty())))).toBe(encoded);
+        const restored = plan.decode(JSON.parse(encoded) as number[]);
+        expect(JSON.stringify(plan.lower(restored))).toBe(JSON.stringify(plan.lower(p)));
+        expect(JSON.stringify(plan.lower(merged(restored, partialOf(rows))))).toBe(JSON.stringify(plan.lower(merged(p, partialOf(rows)))));
+      }),
+      RUN,
+    );
+  });
+
+  it('keeps the variance of 1e9 + tiny noise to 1e-9 relative of the exact value, however the parts are merged', () => {
+    const noisy = fc.array(fc.integer({ min: -1000, max: 1000 }).map((k) => 1e9 + k * 2 ** -20), { minLength: 2, maxLength: 80 });
+    fc.assert(
+      fc.property(noisy, fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), (xs, cuts, order) => {
+        const rows = xs.map((value) => ({ value }));
+        const parts = cut(rows, cuts).map(partialOf);
+        // Merge the parts in a random order and tree shape.
+        const pool = [...parts];
+        for (const o of order) {
+          if (pool.length < 2) break;
+          const i = o % pool.length;
+          const [p] = pool.splice(i, 1) as [Partial];
+          const j = (o >> 3) % pool.length;
+          pool[j] = merged(p, pool[j] as Partial);
+        }
+        const total = pool.reduce((acc, p) => merged(acc, p), plan.empty());
+        const names = plan.outputNames;
+        const variance = plan.lower(total)[names.indexOf('variance_value')] as number;
+        const mean = plan.lower(total)[names.indexOf('mean_value')] as number;
+        const exact = exactVariance(xs) as number;
+        if (exact === 0) expect(variance).toBe(0);
+        else expect(Math.abs(variance - exact) / exact).toBeLessThanOrEqual(1e-9);
+        expect(Math.abs(mean - (exactMean(xs) as number)) / 1e9).toBeLessThanOrEqual(1e-15);
+      }),
+      RUN,
+    );
+  });
+});

@@ -1,0 +1,183 @@
+// fast-check generators of whole scenarios: a pipeline, a stream of out-of-order, duplicate and odd events, flush and crash points.
+
+import fc from 'fast-check';
+import type { AggregationSpec } from '../../src/core/aggregate/aggregation-spec.js';
+import type { ClickEvent, FieldValue } from '../../src/core/event/click-event.js';
+import type { EmitMode, PipelineSpec } from '../../src/core/operator/pipeline-spec.js';
+import type { WindowSpec } from '../../src/core/windows/window-spec.js';
+
+/** Every aggregation of the contract over `value`, plus a plain count. */
+export const ALL_AGGREGATIONS: readonly AggregationSpec[] = [
+  { fn: 'count', field: null },
+  { fn: 'count', field: 'value' },
+  { fn: 'sum', field: 'value' },
+  { fn: 'mean', field: 'value' },
+  { fn: 'min', field: 'value' },
+  { fn: 'max', field: 'value' },
+  { fn: 'variance', field: 'value' },
+  { fn: 'stdev', field: 'value' },
+];
+
+type Fields = Readonly<Record<string, FieldValue>>;
+
+/** Filters the generator uses, each with its meaning written out by hand (docs/filter.md). */
+export const FILTERS: readonly { readonly source: string; readonly test: (f: Fields) => boolean }[] = [
+  { source: 'page == "/a"', test: (f) => f.page === '/a' },
+  { source: 'value > 3', test: (f) => typeof f.value === 'number' && f.value > 3 },
+  { source: 'user_id == "u1" or page == "/b"', test: (f) => f.user_id === 'u1' || f.page === '/b' },
+];
+
+/**
+ * Instants near interesting calendar edges: New York local midnight on the spring-forward day
+ * (2024-03-10, a 23 h day, clocks jump at 07:00Z), on the fall-back day (2024-11-03, 25 h), the
+ * New York Monday after it, and a UTC month and ISO week edge (2024-04-01 is a Monday).
+ */
+export const BASE_TIMES: readonly number[] = [
+  Date.UTC(2024, 2, 10, 5),
+  Date.UTC(2024, 10, 3, 4),
+  Date.UTC(2024, 10, 4, 5),
+  Date.UTC(2024, 3, 1, 0),
+  Date.UTC(2024, 2, 31, 22),
+];
+
+const ZONES = ['UTC', 'America/New_York'] as const;
+
+const valueArb: fc.Arbitrary<FieldValue | undefined> = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: -5, max: 20 }) },
+  { weight: 2, arbitrary: fc.double({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true }) },
+  { weight: 3, arbitrary: fc.integer({ min: -1000, max: 1000 }).map((k) => 1e9 + k * 1e-3) },
+  { weight: 2, arbitrary: fc.constantFrom<FieldValue | undefined>('3.5', null, true, Infinity, -Infinity, -0, 1e12, -1e9) },
+  { weight: 2, arbitrary: fc.constant(undefined) },
+);
+
+interface EventDraft {
+  readonly advance: number;
+  readonly jitter: number;
+  readonly subMs: number;
+  readonly user: string | number;
+  readonly page: string;
+  readonly country: FieldValue | undefined;
+  readonly value: FieldValue | undefined;
+  readonly repeat: number | null;
+}
+
+const eventDraftArb: fc.Arbitrary<EventDraft> = fc.record({
+  advance: fc.nat({ max: 4 }),
+  jitter: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: -30, max: 30 }) }),
+  subMs: fc.nat(),
+  user: fc.constantFrom<string | number>('u1', 'u2', 42, '42'),
+  page: fc.constantFrom('/a', '/b'),
+  country: fc.constantFrom<FieldValue | undefined>('us', 'fr', null, undefined, [1]),
+  value: valueArb,
+  repeat: fc.option(fc.nat(), { freq: 8 }),
+});
+
+/** Builds the events: a cursor that drifts forward, heavy jitter around it, and exact duplicates. */
+function buildEvents(drafts: readonly EventDraft[], baseMs: number, unitMs: number): ClickEvent[] {
+  const events: ClickEvent[] = [];
+  let cursor = 0;
+  for (const d of drafts) {
+    if (d.repeat !== null && events.length > 0) {
+      const original = events[d.repeat % events.length] as ClickEvent;
+      events.push({ kind: 'event', eventTimeMs: original.eventTimeMs, fields: { ...original.fields } });
+      continue;
+    }
+    cursor += d.advance;
+    const t = Math.max(0, baseMs + (cursor + d.jitter) * unitMs + (d.subMs % unitMs));
+    const fields: Record<string, FieldValue> = { user_id: d.user, page: d.page, timestamp: t };
+    if (d.country !== undefined) fields.country = d.country;
+    if (d.value !== undefined) fields.value = d.value;
+    events.push({ kind: 'event', eventTimeMs: t, fields });
+  }
+  return events;
+}
+
+/** A window definition with its sizes in time units; `materialize` turns it into a WindowSpec. */
+type WindowDraft =
+  | { readonly kind: 'tumbling'; readonly size: number; readonly offset: number }
+  | { readonly kind: 'sliding'; readonly size: number; readonly slideFraction: number; readonly offset: number }
+  | { readonly kind: 'calendar'; readonly unit: 'day' | 'week' | 'month'; readonly timeZone: string }
+  | { readonly kind: 'session'; readonly gap: number }
+  | { readonly kind: 'count'; readonly size: number; readonly slideFraction: number }
+  | { readonly kind: 'global'; readonly every: number };
+
+const windowDraftArb: fc.Arbitrary<WindowDraft> = fc.oneof(
+  fc.record({ kind: fc.constant('tumbling' as const), size: fc.integer({ min: 1, max: 20 }), offset: fc.nat() }),
+  fc.record({ kind: fc.constant('sliding' as const), size: fc.integer({ min: 1, max: 20 }), slideFraction: fc.double({ min: 0, max: 1, noNaN: true }), offset: fc.nat() }),
+  fc.record({ kind: fc.constant('calendar' as const), unit: fc.constantFrom('day' as const, 'week' as const, 'month' as const), timeZone: fc.constantFrom(...ZONES) }),
+  fc.record({ kind: fc.constant('session' as const), gap: fc.integer({ min: 1, max: 20 }) }),
+  fc.record({ kind: fc.constant('count' as const), size: fc.integer({ min: 1, max: 5 }), slideFraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  fc.record({ kind: fc.constant('global' as const), every: fc.integer({ min: 1, max: 20 }) }),
+);
+
+/** Sizes, slides, gaps and ticks are whole time units; offsets are any millisecond below the slide. */
+function materialize(d: WindowDraft, name: string, unitMs: number): WindowSpec {
+  const slideOf = (size: number, fraction: number): number => Math.max(1, Math.ceil(size * fraction));
+  switch (d.kind) {
+    case 'tumbling': {
+      const sizeMs = d.size * unitMs;
+      return { kind: 'tumbling', name, sizeMs, offsetMs: d.offset % sizeMs };
+    }
+    case 'sliding': {
+      const slideMs = slideOf(d.size, d.slideFraction) * unitMs;
+      return { kind: 'sliding', name, sizeMs: d.size * unitMs, slideMs, offsetMs: d.offset % slideMs };
+    }
+    case 'calendar':
+      return { kind: 'calendar', name, unit: d.unit, timeZone: d.timeZone };
+    case 'session':
+      return { kind: 'session', name, gapMs: d.gap * unitMs };
+    case 'count':
+      return { kind: 'count', name, size: d.size, slide: slideOf(d.size, d.slideFraction) };
+    case 'global':
+      return { kind: 'global', name, everyMs: d.every * unitMs };
+  }
+}
+
+export interface Scenario {
+  readonly spec: PipelineSpec;
+  /** The meaning of spec.filter, for the reference. */
+  readonly filter: ((fields: Fields) => boolean) | undefined;
+  readonly events: readonly ClickEvent[];
+  /** Event indices after which flushUpdates is called. */
+  readonly flushAfter: ReadonlySet<number>;
+  /** Positions in the list of engine calls before which the engine is snapshotted and restored. */
+  readonly restartPoints: readonly number[];
+  /** Time unit the sizes were drawn in, for reading counterexamples. */
+  readonly unitMs: number;
+}
+
+export function scenarioArb(options: { readonly emit?: EmitMode; readonly maxEvents?: number } = {}): fc.Arbitrary<Scenario> {
+  return fc
+    .record({
+      unitMs: fc.constantFrom(1, 1_000, 60_000, 600_000),
+      baseMs: fc.constantFrom(...BASE_TIMES),
+      keyBy: fc.constantFrom<readonly string[]>([], ['user_id'], ['user_id', 'page'], ['country']),
+      filterIndex: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat({ max: FILTERS.length - 1 }) }),
+      emit: options.emit === undefined ? fc.constantFrom<EmitMode>('final', 'update') : fc.constant(options.emit),
+      boundUnits: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
+      latenessUnits: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
+      windows: fc.array(windowDraftArb, { minLength: 1, maxLength: 4 }),
+      drafts: fc.array(eventDraftArb, { maxLength: options.maxEvents ?? 60 }),
+      flushAfter: fc.array(fc.nat({ max: 80 }), { maxLength: 20 }),
+      restartPoints: fc.array(fc.nat({ max: 200 }), { minLength: 1, maxLength: 3 }),
+    })
+    .map((r): Scenario => {
+      const filter = r.filterIndex < 0 ? undefined : FILTERS[r.filterIndex];
+      const spec: PipelineSpec = {
+        keyBy: r.keyBy,
+        filter: filter?.source ?? null,
+        windows: r.windows.map((w, i) => materialize(w, `w${i}`, r.unitMs)),
+        aggregations: ALL_AGGREGATIONS,
+        time: { maxOutOfOrdernessMs: r.boundUnits * r.unitMs, allowedLatenessMs: r.latenessUnits * r.unitMs, idleTimeoutMs: 60_000 },
+        emit: r.emit,
+      };
+      return {
+        spec,
+        filter: filter?.test,
+        events: buildEvents(r.drafts, r.baseMs, r.unitMs),
+        flushAfter: new Set(r.flushAfter),
+        restartPoints: r.restartPoints,
+        unitMs: r.unitMs,
+      };
+    });
+}

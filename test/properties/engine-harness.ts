@@ -1,0 +1,153 @@
+// Drives the engine through the same steps as the reference model and compares what comes out.
+
+import type { EngineOutput, LateRecord, WindowResult } from '../../src/core/emit/outputs.js';
+import type { ClickEvent } from '../../src/core/event/click-event.js';
+import type { PipelineSpec } from '../../src/core/operator/pipeline-spec.js';
+import { restoreSnapshot, takeSnapshot } from '../../src/core/operator/snapshot.js';
+import { WindowAggregator } from '../../src/core/operator/window-aggregator.js';
+import type { ReferenceResult, ReferenceStep } from '../reference/reference-model.js';
+import type { Scenario } from './arbitraries.js';
+
+/** One call into the engine: an event, an update flush after an event, or the end of input. */
+export interface Action {
+  readonly kind: 'event' | 'flush' | 'end';
+  readonly index: number;
+}
+
+export interface EngineStep extends Action {
+  readonly outputs: readonly EngineOutput[];
+}
+
+/** The calls, in the order the reference model takes its steps. */
+export function actionsOf(eventCount: number, flushAfter: ReadonlySet<number>): Action[] {
+  const actions: Action[] = [];
+  for (let index = 0; index < eventCount; index++) {
+    actions.push({ kind: 'event', index });
+    if (flushAfter.has(index)) actions.push({ kind: 'flush', index });
+  }
+  actions.push({ kind: 'end', index: eventCount });
+  return actions;
+}
+
+/**
+ * Runs the engine on one partition. Before each action whose position is in `restartBefore`, the
+ * engine is snapshotted, the snapshot goes through JSON, and a new engine restored from it carries on.
+ */
+export function runEngine(
+  spec: PipelineSpec,
+  events: readonly ClickEvent[],
+  flushAfter: ReadonlySet<number>,
+  restartBefore: ReadonlySet<number> = new Set(),
+): EngineStep[] {
+  let engine = new WindowAggregator(spec);
+  const steps: EngineStep[] = [];
+  actionsOf(events.length, flushAfter).forEach((action, position) => {
+    if (restartBefore.has(position)) {
+      const text = JSON.stringify(takeSnapshot(engine));
+      engine = restoreSnapshot(spec, JSON.parse(text));
+    }
+    const out: EngineOutput[] = [];
+    if (action.kind === 'event') engine.onEvent(events[action.index] as ClickEvent, 0, out);
+    else if (action.kind === 'flush') engine.flushUpdates(out);
+    else engine.onEndOfInput(out);
+    steps.push({ ...action, outputs: out });
+  });
+  return steps;
+}
+
+/** Below this, squares and quotients of doubles underflow into subnormals and lose relative precision. */
+const UNDERFLOW = 1e-290;
+
+/**
+ * Two numbers agree within 1e-9 relative, with an absolute allowance of 1e-12 × the input scale
+ * (cancellation in sums and means) and of UNDERFLOW; null only equals null.
+ */
+export function isClose(expected: number | null, actual: number | null, scale = 0): boolean {
+  if (expected === null || actual === null) return expected === actual;
+  if (expected === actual) return true;
+  return Math.abs(expected - actual) <= 1e-9 * Math.max(Math.abs(expected), Math.abs(actual)) + 1e-12 * scale + UNDERFLOW;
+}
+
+export function describeResult(r: Pick<ReferenceResult, 'window' | 'start' | 'end' | 'keyJson' | 'values' | 'revision' | 'isFinal'>): string {
+  return `${r.window} [${r.start}, ${r.end}) ${r.keyJson} rev ${r.revision}${r.isFinal ? ' final' : ''} ${JSON.stringify(r.values)}`;
+}
+
+function describeEngineResult(r: WindowResult): string {
+  return describeResult({ ...r, keyJson: r.key.keyJson });
+}
+
+function isSameResult(e: ReferenceResult, a: WindowResult): boolean {
+  if (e.window !== a.window || e.windowKind !== a.windowKind || e.start !== a.start || e.end !== a.end) return false;
+  if (e.keyJson !== a.key.keyJson || e.revision !== a.revision || e.isFinal !== a.isFinal) return false;
+  if (e.values.length !== a.values.length) return false;
+  return e.values.every((v, i) => isClose(v, a.values[i] as number | null, e.scales[i] ?? 0));
+}
+
+/**
+ * Compares the engine with the reference step by step: the results of each step as a multiset
+ * (values within tolerance), and the late records (event, definitions missed, watermark).
+ * Returns a list of differences; empty when they agree.
+ */
+export function compareWithReference(expected: readonly ReferenceStep[], actual: readonly EngineStep[], events: readonly ClickEvent[]): string[] {
+  const problems: string[] = [];
+  if (expected.length !== actual.length) return [`step count: reference ${expected.length}, engine ${actual.length}`];
+  const indexOf = new Map(events.map((e, i) => [e, i]));
+  expected.forEach((step, s) => {
+    const got = actual[s] as EngineStep;
+    const where = `${step.kind} ${step.index}`;
+    const results = got.outputs.filter((o): o is WindowResult => o.kind === 'result');
+    const unmatched = [...results];
+    for (const e of step.results) {
+      const i = unmatched.findIndex((a) => isSameResult(e, a));
+      if (i >= 0) unmatched.splice(i, 1);
+      else problems.push(`${where}: missing ${describeResult(e)}`);
+    }
+    for (const a of unmatched) problems.push(`${where}: unexpected ${describeEngineResult(a)}`);
+    const late = got.outputs.filter((o): o is LateRecord => o.kind === 'late');
+    const lateText = (index: number, windows: readonly string[], watermarkMs: number): string =>
+      `late #${index} for ${[...windows].sort().join(',')} at watermark ${watermarkMs}`;
+    const expectedLate = step.late.map((l) => lateText(l.index, l.windows, l.watermarkMs));
+    const actualLate = late.map((l) => lateText(indexOf.get(l.event) ?? -1, l.windows, l.watermarkMs));
+    if (JSON.stringify(expectedLate) !== JSON.stringify(actualLate)) {
+      problems.push(`${where}: late records ${JSON.stringify(actualLate)}, expected ${JSON.stringify(expectedLate)}`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * The contract's order within one watermark step: close time (end + lateness), then window
+ * definition order, then window start. Count windows have no close time and are left out.
+ */
+export function checkCloseOrder(spec: PipelineSpec, steps: readonly EngineStep[]): string[] {
+  const problems: string[] = [];
+  const defIndex = new Map(spec.windows.map((w, i) => [w.name, i]));
+  for (const step of steps) {
+    let previous: [number, number, number] | null = null;
+    for (const o of step.outputs) {
+      if (o.kind !== 'result' || o.windowKind === 'count' || !o.isFinal) continue;
+      const current: [number, number, number] = [o.end + spec.time.allowedLatenessMs, defIndex.get(o.window) ?? -1, o.start];
+      if (previous !== null) {
+        const [a, b, c] = previous;
+        const [x, y, z] = current;
+        if (x < a || (x === a && (y < b || (y === b && z < c)))) {
+          problems.push(`${step.kind} ${step.index}: ${describeEngineResult(o)} came after close time ${a}, window #${b}, start ${c}`);
+        }
+      }
+      previous = current;
+    }
+  }
+  return problems;
+}
+
+/** A short, readable text of a scenario for failure messages. */
+export function describeScenario(s: Scenario): string {
+  const { spec } = s;
+  const lines = [
+    `keyBy ${JSON.stringify(spec.keyBy)} filter ${JSON.stringify(spec.filter)} emit ${spec.emit} bound ${spec.time.maxOutOfOrdernessMs} lateness ${spec.time.allowedLatenessMs}`,
+    `windows ${JSON.stringify(spec.windows)}`,
+    `flushAfter ${JSON.stringify([...s.flushAfter].sort((a, b) => a - b))} restartPoints ${JSON.stringify(s.restartPoints)}`,
+    ...s.events.map((e, i) => `  #${i} t=${e.eventTimeMs} ${JSON.stringify(e.fields, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}`),
+  ];
+  return lines.join('\n');
+}
