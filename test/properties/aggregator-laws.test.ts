@@ -20,7 +20,8 @@ type Row = Readonly<Record<string, FieldValue>>;
 
 const numberArb: fc.Arbitrary<FieldValue | undefined> = fc.oneof(
   fc.integer({ min: -50, max: 50 }),
-  fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+  // Tiny magnitudes are left out: their squares underflow into subnormals, where no relative bound holds.
+  fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).map((x) => (Math.abs(x) < 1e-100 ? 0 : x)),
   fc.integer({ min: -1_000_000, max: 1_000_000 }).map((k) => 1e9 + k * 2 ** -20),
   fc.constantFrom<FieldValue | undefined>(undefined, null, '2', Infinity, -Infinity, -0),
 );

@@ -44,7 +44,8 @@ const ZONES = ['UTC', 'America/New_York'] as const;
 
 const valueArb: fc.Arbitrary<FieldValue | undefined> = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: -5, max: 20 }) },
-  { weight: 2, arbitrary: fc.double({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true }) },
+  // Tiny magnitudes are left out: their squares underflow into subnormals, where no relative bound holds.
+  { weight: 2, arbitrary: fc.double({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true }).map((x) => (Math.abs(x) < 1e-100 ? 0 : x)) },
   { weight: 3, arbitrary: fc.integer({ min: -1000, max: 1000 }).map((k) => 1e9 + k * 1e-3) },
   { weight: 2, arbitrary: fc.constantFrom<FieldValue | undefined>('3.5', null, true, Infinity, -Infinity, -0, 1e12, -1e9) },
   { weight: 2, arbitrary: fc.constant(undefined) },

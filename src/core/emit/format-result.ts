@@ -31,6 +31,7 @@ export class ResultFormatter {
       const v = values[i];
       line += `${this.names[i] as string}${v === null || v === undefined ? 'null' : v}`;
     }
+    if (result.windowIndex !== null) line += `,"window_index":${result.windowIndex}`;
     if (this.isUpdateMode) line += `,"revision":${result.revision},"final":${result.isFinal}`;
     return `${line}}`;
   }

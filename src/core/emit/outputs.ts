@@ -20,6 +20,11 @@ export interface WindowResult {
   readonly revision: number;
   /** True when the window has closed and this result will not change again. */
   readonly isFinal: boolean;
+  /**
+   * Count windows only: j, the window's number for its key (it holds arrivals j·slide … j·slide +
+   * size − 1). Two count windows can share start and end, so this is their identity; null otherwise.
+   */
+  readonly windowIndex: number | null;
 }
 
 /** An event that no open window of some definitions could take: it goes to the late output. */

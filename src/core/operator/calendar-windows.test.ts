@@ -107,6 +107,16 @@ describe('calendar week windows', () => {
       { window: 'period', start: instant('2027-01-04T00:00:00Z'), end: instant('2027-01-11T00:00:00Z'), key: {}, count: 1 },
     ]);
   });
+
+  it('makes the Europe/Berlin ISO week with the spring change 167 h long', () => {
+    // Mon Mar 23 00:00 CET (Mar 22 23:00Z) → Mon Mar 30 00:00 CEST (Mar 29 22:00Z)
+    const results = runCalendar('week', 'Europe/Berlin', ['2026-03-22T22:59:59.999Z', '2026-03-22T23:00:00Z', '2026-03-29T21:59:59.999Z']);
+    expect(results).toEqual([
+      { window: 'period', start: instant('2026-03-15T23:00:00Z'), end: instant('2026-03-22T23:00:00Z'), key: {}, count: 1 },
+      { window: 'period', start: instant('2026-03-22T23:00:00Z'), end: instant('2026-03-29T22:00:00Z'), key: {}, count: 2 },
+    ]);
+    expect((results[1]?.['end'] as number) - (results[1]?.['start'] as number)).toBe(167 * HOUR_MS);
+  });
 });
 
 describe('calendar month windows', () => {

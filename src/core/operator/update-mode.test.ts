@@ -39,6 +39,25 @@ describe('update mode', () => {
     ]);
   });
 
+  it('keeps revising a window during its allowed lateness', () => {
+    // lateness 5s: [0, 10) stays open until W = 15; the event at 3 arrives at W = 12
+    // 0s                    10s        15s
+    // [-------- w0 ---------)···········|
+    //  x  x(late arrival)     x         x
+    //  1  3                   12        15 → final
+    const run = new EngineRun(pipeline([tenSeconds], { emit: 'update', allowedLatenessMs: seconds(5) }));
+    run.feed(click(seconds(1)));
+    expect(run.flush().results).toEqual([{ window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1, revision: 0, isFinal: false }]);
+    run.feed(click(seconds(12)), click(seconds(3)));
+    expect(run.flush().results).toEqual([
+      { window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 2, revision: 1, isFinal: false },
+      { window: 'ten_s', start: seconds(10), end: seconds(20), key: {}, count: 1, revision: 0, isFinal: false },
+    ]);
+    expect(run.feed(click(seconds(15))).results).toEqual([
+      { window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 2, revision: 2, isFinal: true },
+    ]);
+  });
+
   it('re-emits only the keys that changed since the last flush', () => {
     const run = new EngineRun(pipeline([tenSeconds], { emit: 'update', keyBy: ['user_id'] }));
     run.feed(click(seconds(1), { user_id: 1 }), click(seconds(2), { user_id: 2 }));

@@ -44,6 +44,19 @@ describe('tumbling windows', () => {
   });
 });
 
+describe('windows without events', () => {
+  it('emits no result for a window that no event fell in', () => {
+    // [0, 10) and [30, 40) have events; [10, 20) and [20, 30) have none
+    const run = new EngineRun(pipeline([tumblingWindow('ten_s', seconds(10))]));
+    run.feed(click(seconds(1)), click(seconds(35)));
+    run.end();
+    expect(run.results).toEqual([
+      { window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 },
+      { window: 'ten_s', start: seconds(30), end: seconds(40), key: {}, count: 1 },
+    ]);
+  });
+});
+
 describe('sliding windows', () => {
   it('puts an event into every size/slide window that contains it, an edge event included', () => {
     // size 10s, slide 5s
@@ -75,6 +88,25 @@ describe('sliding windows', () => {
       { window: 'slide', start: seconds(100), end: seconds(115), key: {}, count: 1 },
       { window: 'slide', start: seconds(105), end: seconds(120), key: {}, count: 1 },
       { window: 'slide', start: seconds(110), end: seconds(125), key: {}, count: 1 },
+    ]);
+  });
+
+  it('handles a slide that does not divide the size', () => {
+    // size 10s, slide 4s: starts 0, 4, 8, 12…
+    // 0s  4s  8s  10s 12s 14s     18s
+    // [---------- a -)
+    //     [---------- b -)
+    //         [---------- c -)
+    //      x       x
+    //      9       10
+    // 9 is in a, b, c · 10 is in b, c (a ends at 10)
+    const run = new EngineRun(pipeline([slidingWindow('slide', seconds(10), seconds(4))]));
+    run.feed(click(seconds(9)), click(seconds(10)));
+    run.end();
+    expect(run.results).toEqual([
+      { window: 'slide', start: 0, end: seconds(10), key: {}, count: 1 },
+      { window: 'slide', start: seconds(4), end: seconds(14), key: {}, count: 2 },
+      { window: 'slide', start: seconds(8), end: seconds(18), key: {}, count: 2 },
     ]);
   });
 
@@ -126,6 +158,27 @@ describe('filter', () => {
     const step = run.feed(click(seconds(10), { page: '/home' }));
     expect(step.results).toEqual([{ window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 }]);
     expect(run.engine.watermarkMs).toBe(seconds(10));
+  });
+});
+
+describe('result order', () => {
+  it('orders the results of one watermark step by close time, then definition order, then start', () => {
+    // definitions: minute (60s) first, ten_s (10s) second; maxOutOfOrderness 60s, so the event
+    // at 120 moves W from −5 to 60 in one step
+    // 0s     10s     20s    ...    50s     60s
+    // [ten_s )[ten_s )              [ten_s )
+    // [------------- minute ----------------)
+    //    x       x                     x
+    //    5       15                    55
+    // closes: ten_s [0, 10) at 10 · ten_s [10, 20) at 20 · minute [0, 60) and ten_s [50, 60) at 60
+    const run = new EngineRun(pipeline([tumblingWindow('minute', seconds(60)), tumblingWindow('ten_s', seconds(10))], { maxOutOfOrdernessMs: seconds(60) }));
+    run.feed(click(seconds(5)), click(seconds(15)), click(seconds(55)));
+    expect(run.feed(click(seconds(120))).results).toEqual([
+      { window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 },
+      { window: 'ten_s', start: seconds(10), end: seconds(20), key: {}, count: 1 },
+      { window: 'minute', start: 0, end: seconds(60), key: {}, count: 3 },
+      { window: 'ten_s', start: seconds(50), end: seconds(60), key: {}, count: 1 },
+    ]);
   });
 });
 

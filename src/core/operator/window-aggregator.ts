@@ -442,7 +442,7 @@ export class WindowAggregator {
   }
 
   private emitCount(def: CountDef, w: CountWindowOutput, out: EngineOutput[]): void {
-    this.pushResult(def.spec, w.minTimeMs, w.maxTimeMs + 1, w.keyId, w.partial, 0, true, out);
+    this.pushResult(def.spec, w.minTimeMs, w.maxTimeMs + 1, w.keyId, w.partial, 0, true, out, w.windowIndex);
   }
 
   private pushResult(
@@ -454,6 +454,7 @@ export class WindowAggregator {
     revision: number,
     isFinal: boolean,
     out: EngineOutput[],
+    windowIndex: number | null = null,
   ): void {
     this.stats.results++;
     const result: WindowResult = {
@@ -466,6 +467,7 @@ export class WindowAggregator {
       values: this.plan.lower(partial),
       revision,
       isFinal,
+      windowIndex,
     };
     out.push(result);
   }
