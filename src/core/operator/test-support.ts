@@ -200,3 +200,8 @@ export function sortedByKey(rows: readonly ResultRow[]): ResultRow[] {
     return x < y ? -1 : x > y ? 1 : 0;
   });
 }
+
+/** Rows sorted by start, then key: for one update flush, whose order the contract leaves open. */
+export function sortedByStart(rows: readonly ResultRow[]): ResultRow[] {
+  return sortedByKey(rows).sort((a, b) => (a['start'] as number) - (b['start'] as number));
+}

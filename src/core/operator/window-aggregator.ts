@@ -127,6 +127,8 @@ export class WindowAggregator {
   readonly dirtySessions: [SessionDef, Session][] = [];
   /** True once onEndOfInput has run. */
   hasEnded = false;
+  /** Slices dropped or merged since the last sweep of the key table. */
+  private droppedSinceSweep = 0;
 
   constructor(spec: PipelineSpec) {
     this.spec = spec;
@@ -484,8 +486,30 @@ export class WindowAggregator {
         const dirty = this.dirtySlices.get(from);
         if (dirty !== undefined) for (const k of dirty) this.markDirty(into, k);
       },
-      (slice) => this.dirtySlices.delete(slice),
+      (slice) => {
+        this.dirtySlices.delete(slice);
+        this.droppedSinceSweep++;
+      },
     );
+    // Keys with no state left would otherwise pile up in a long run with ever new ids.
+    if (this.droppedSinceSweep >= 256 && this.keys.size >= 1024) this.sweepKeys();
+  }
+
+  /** Forgets keys that no slice, window, session, count window or running total refers to. */
+  sweepKeys(): number {
+    this.droppedSinceSweep = 0;
+    const live = new Set<number>();
+    for (const slice of this.slices.slices) for (const k of slice.partials.keys()) live.add(k);
+    for (const def of this.aligned) {
+      for (const w of def.pending.values()) if (w.revisions !== null) for (const k of w.revisions.keys()) live.add(k);
+      if (def.global !== null) {
+        for (const k of def.global.base.keys()) live.add(k);
+        for (const k of def.global.revisions.keys()) live.add(k);
+      }
+    }
+    for (const def of this.sessionDefs) for (const k of def.sessions.byKey.keys()) live.add(k);
+    for (const def of this.countDefs) for (const k of def.counts.byKey.keys()) live.add(k);
+    return this.keys.retainOnly(live);
   }
 
   /** Sizes of the state held now. */
