@@ -158,8 +158,8 @@ export function scenarioArb(options: { readonly emit?: EmitMode; readonly maxEve
       boundUnits: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
       latenessUnits: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
       windows: fc.array(windowDraftArb, { minLength: 1, maxLength: 4 }),
-      drafts: fc.array(eventDraftArb, { maxLength: options.maxEvents ?? 60 }),
-      flushAfter: fc.array(fc.nat({ max: 80 }), { maxLength: 20 }),
+      drafts: fc.array(eventDraftArb, { maxLength: options.maxEvents ?? 50, size: 'max' }),
+      flushAfter: fc.array(fc.nat({ max: 50 }), { maxLength: 25, size: 'max' }),
       restartPoints: fc.array(fc.nat({ max: 200 }), { minLength: 1, maxLength: 3 }),
     })
     .map((r): Scenario => {

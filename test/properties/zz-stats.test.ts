@@ -9,7 +9,7 @@ it('stats', () => {
   for (const s of samples) {
     const r = referenceRun(s.spec, s.events, { filter: s.filter, flushAfter: s.flushAfter });
     if (r.late.length) inc('has late');
-    if (s.events.length > 20) inc('>20 events');
+    inc('events ' + Math.floor(s.events.length / 10) * 10);
     for (const w of s.spec.windows) inc('kind ' + w.kind);
     const kinds = new Set(r.results.map((x) => x.windowKind));
     for (const k of kinds) inc('results of ' + k);

@@ -1,7 +1,7 @@
 // WindowAggregator unit tests for global windows: cumulative reports at ticks, late events, the last report.
 
 import { describe, expect, it } from 'vitest';
-import { EngineRun, click, globalWindow, pipeline, seconds } from './test-support.js';
+import { EngineRun, click, globalWindow, pipeline, seconds, tumblingWindow } from './test-support.js';
 
 const total = globalWindow('total', seconds(10));
 
@@ -54,6 +54,22 @@ describe('global windows', () => {
     expect(run.feed(click(seconds(5))).results).toEqual([]);
     expect(run.feed(click(seconds(50), { page: '/skip' })).results).toEqual([{ window: 'total', start: 0, end: seconds(20), key: {}, count: 2 }]);
     expect(run.end().results).toEqual([]);
+  });
+
+  it('counts a late event once in the total when another definition still takes it into a slice', () => {
+    // total every 10s next to minute (60s). W = 25 after 1, 25: tick 10 reported (1 event).
+    // 5 arrives: too late for tick 10, on time for minute [0, 60). 31 moves W past tick 30.
+    // 0s     10s     20s     30s
+    // | x  x  |       |  x    | x
+    //   1  5(late)       25     31 → report {0, 30}: 1, 5, 25 = 3 events
+    const run = new EngineRun(pipeline([total, tumblingWindow('minute', seconds(60))]));
+    expect(run.feed(click(seconds(1)), click(seconds(25))).results).toEqual([{ window: 'total', start: 0, end: seconds(10), key: {}, count: 1 }]);
+    expect(run.feed(click(seconds(5))).late).toEqual([]);
+    expect(run.feed(click(seconds(31))).results).toEqual([{ window: 'total', start: 0, end: seconds(30), key: {}, count: 3 }]);
+    expect(run.end().results).toEqual([
+      { window: 'total', start: 0, end: seconds(40), key: {}, count: 4 },
+      { window: 'minute', start: 0, end: seconds(60), key: {}, count: 4 },
+    ]);
   });
 
   it('reports only the keys that changed since their last report', () => {

@@ -36,6 +36,12 @@ export class KeyTable {
 
   /** The id of the record's group, creating it on first sight. */
   intern(record: Record_): number {
+    if (this.fields.length === 1) {
+      // The common case (one group-by field, a scalar value): one map lookup, no helper calls.
+      const v = record[this.fields[0] as string];
+      const id = this.root.get(v === undefined ? null : typeof v === 'object' ? mapKey(v) : v) as number | undefined;
+      if (id !== undefined) return id;
+    }
     const level = this.leafLevel(record);
     const k = this.fields.length === 0 ? null : mapKey(record[this.fields[this.fields.length - 1] as string]);
     const id = level.get(k) as number | undefined;

@@ -37,6 +37,14 @@ describe('closing a window', () => {
     expect(run.feed(click(13_000)).results).toEqual([{ window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 }]);
   });
 
+  it('closes a window once the largest event time reaches end + maxOutOfOrderness + allowed lateness', () => {
+    // maxOutOfOrderness 3s, lateness 2s: [0, 10) closes when W = max − 3 ≥ 12, i.e. at an event at 15
+    const run = new EngineRun(pipeline([tumblingWindow('ten_s', seconds(10))], { maxOutOfOrdernessMs: seconds(3), allowedLatenessMs: seconds(2) }));
+    run.feed(click(seconds(1)));
+    expect(run.feed(click(14_999)).results).toEqual([]);
+    expect(run.feed(click(15_000)).results).toEqual([{ window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 }]);
+  });
+
   it('lets an out-of-order event within maxOutOfOrderness join its window', () => {
     // maxOutOfOrderness 3s: after 12.999, W = 9.999, so the event at 8 still finds w0 open
     const run = new EngineRun(pipeline([tumblingWindow('ten_s', seconds(10))], { maxOutOfOrdernessMs: seconds(3) }));
@@ -133,6 +141,27 @@ describe('late records', () => {
       { window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 },
       { window: 'ten_s', start: seconds(10), end: seconds(20), key: {}, count: 1 },
       { window: 'minute', start: 0, end: seconds(60), key: {}, count: 3 },
+    ]);
+  });
+
+  it('keeps judging per definition as more late events arrive for closed short windows', () => {
+    // W = 25: ten_s [0, 10) and [10, 20) are closed, minute [0, 60) is open
+    // 0s        10s        20s        30s ... 60s
+    // [ ten_s  )[ ten_s  )[ ten_s  )
+    // [----------------- minute -----------------)
+    //  x    x(late)  x(late)   x
+    //  1    5        15        25
+    const run = new EngineRun(pipeline([tumblingWindow('ten_s', seconds(10)), tumblingWindow('minute', seconds(60))]));
+    run.feed(click(seconds(1)), click(seconds(25)));
+    expect(run.feed(click(seconds(5)), click(seconds(15))).late).toEqual([
+      { eventTimeMs: seconds(5), windows: ['ten_s'], watermarkMs: seconds(25) },
+      { eventTimeMs: seconds(15), windows: ['ten_s'], watermarkMs: seconds(25) },
+    ]);
+    run.end();
+    expect(run.results).toEqual([
+      { window: 'ten_s', start: 0, end: seconds(10), key: {}, count: 1 },
+      { window: 'ten_s', start: seconds(20), end: seconds(30), key: {}, count: 1 },
+      { window: 'minute', start: 0, end: seconds(60), key: {}, count: 4 },
     ]);
   });
 

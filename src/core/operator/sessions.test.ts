@@ -32,6 +32,18 @@ describe('session windows', () => {
     ]);
   });
 
+  it('does not merge an out-of-order event exactly one gap before a session', () => {
+    // 90s                 100s                110s
+    // [------ 90 --------)[------ 100 -------)     90 arrives second
+    const run = new EngineRun(pipeline([visit], { maxOutOfOrdernessMs: seconds(60) }));
+    run.feed(click(seconds(100)), click(seconds(90)));
+    run.end();
+    expect(run.results).toEqual([
+      { window: 'visit', start: seconds(90), end: seconds(100), key: {}, count: 1 },
+      { window: 'visit', start: seconds(100), end: seconds(110), key: {}, count: 1 },
+    ]);
+  });
+
   it('merges two sessions into one result when an out-of-order event bridges them', () => {
     // maxOutOfOrderness 60s keeps both sessions open
     // 100s      106s  110s  115s  116s      125s

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { MemorySink } from '../adapters/sinks/memory.js';
+import { MemorySource } from '../adapters/sources/memory.js';
+import type { WindowResult } from '../core/emit/outputs.js';
+import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
+import type { Clock } from '../ports/clock.js';
+import { silentLogger } from '../ports/logger.js';
+import type { RawBatch, Source } from '../ports/source.js';
+import { JobRunner } from './job-runner.js';
+import type { DeadLetter, LateOutputRecord } from './side-records.js';
+
+const spec = (emit: 'final' | 'update' = 'final'): PipelineSpec => ({
+  keyBy: ['user_id'],
+  filter: null,
+  windows: [{ kind: 'tumbling', name: 'per_minute', sizeMs: 60_000, offsetMs: 0 }],
+  aggregations: [{ fn: 'count', field: null }],
+  time: { maxOutOfOrdernessMs: 0, allowedLatenessMs: 0, idleTimeoutMs: 30_000 },
+  emit,
+});
+
+const line = (user: number, t: number): string => JSON.stringify({ user_id: user, page: '/', timestamp: t });
+
+function setUp(source: Source, emit: 'final' | 'update' = 'final', clock: Clock = { now: () => 0 }) {
+  const io = {
+    source,
+    results: new MemorySink<WindowResult>(),
+    deadLetters: new MemorySink<DeadLetter>(),
+    lateRecords: new MemorySink<LateOutputRecord>(),
+    clock,
+    logger: silentLogger,
+  };
+  const runner = new JobRunner(spec(emit), { name: 't', maxRecordBytes: 200, updateIntervalMs: 1000 }, io);
+  return { runner, io };
+}
+
+describe('JobRunner', () => {
+  it('runs a bounded source to the end, closing every window, and closes the sinks', async () => {
+    const { runner, io } = setUp(new MemorySource([line(1, 0), line(1, 1000), line(2, 61_000)], 2));
+    const status = await runner.run();
+    expect(status.state).toBe('finished');
+    expect(io.results.items.map((r) => [r.start, r.key.key, r.values[0]])).toEqual([
+      [0, { user_id: 1 }, 2],
+      [60_000, { user_id: 2 }, 1],
+    ]);
+    expect([io.results.isClosed, io.deadLetters.isClosed, io.lateRecords.isClosed]).toEqual([true, true, true]);
+  });
+
+  it('writes each bad record with its reason, raw text and position, and counts blank lines apart', async () => {
+    const { runner, io } = setUp(new MemorySource([line(1, 0), '', '   ', 'nope', `{"user_id":1,"page":"${'x'.repeat(300)}","timestamp":0}`], 10));
+    const status = await runner.run();
+    expect(io.deadLetters.items.map((d) => [d.reason, d.raw, d.position])).toEqual([
+      ['NOT_JSON', 'nope', { kind: 'generator', sequence: 3 }],
+      ['TOO_LARGE', expect.stringContaining('xxx'), { kind: 'generator', sequence: 4 }],
+    ]);
+    expect([status.records, status.blankLines, status.badRecords, status.engine.events]).toEqual([5, 2, 2, 1]);
+  });
+
+  it('writes a late record with the windows it missed, its raw text and position', async () => {
+    const { runner, io } = setUp(new MemorySource([line(1, 120_000), line(1, 5_000)], 10));
+    await runner.run();
+    expect(io.lateRecords.items).toEqual([
+      { windows: ['per_minute'], eventTimeMs: 5_000, watermarkMs: 120_000, raw: line(1, 5_000), position: { kind: 'generator', sequence: 1 } },
+    ]);
+  });
+
+  it('in update mode emits changed windows once the update interval of processing time has passed', async () => {
+    let now = 0;
+    const batches: RawBatch[] = [0, 1, 2].map((i) => ({ partition: 0, records: [line(1, i * 1000)], positionOf: () => ({ kind: 'stdin', line: i }) }));
+    const source: Source = {
+      description: 'test',
+      isBounded: true,
+      async *batches() {
+        for (const b of batches) {
+          yield b;
+          now += 600;
+        }
+      },
+      stop() {},
+    };
+    const { runner, io } = setUp(source, 'update', { now: () => now });
+    await runner.run();
+    // The clock reads 0, 600, 1200 ms after the three batches: one flush, after the third; then
+    // the window closes at the end of input and its final revision follows.
+    expect(io.results.items.map((r) => [r.values[0], r.revision, r.isFinal])).toEqual([
+      [3, 0, false],
+      [3, 1, true],
+    ]);
+  });
+
+  it('stops early on stop(): open windows stay open and the state is stopped', async () => {
+    let runner: JobRunner | null = null;
+    const source: Source = {
+      description: 'endless',
+      isBounded: false,
+      async *batches() {
+        for (let i = 0; ; i++) {
+          yield { partition: 0, records: [line(1, i * 1000)], positionOf: () => ({ kind: 'stdin', line: i }) };
+          if (i === 99) runner?.stop();
+          if (stopped) return;
+        }
+      },
+      stop() {
+        stopped = true;
+      },
+    };
+    let stopped = false;
+    const set = setUp(source);
+    runner = set.runner;
+    const status = await runner.run();
+    expect(status.state).toBe('stopped');
+    expect(status.engine.events).toBe(100);
+    // 100 s of events: the first minute closed, the second is still open and not emitted.
+    expect(set.io.results.items.map((r) => r.values[0])).toEqual([60]);
+  });
+
+  it('fails with the sink error and says so in its status', async () => {
+    const { runner, io } = setUp(new MemorySource([line(1, 0), line(1, 70_000)], 1));
+    io.results.write = async () => {
+      throw new Error('disk full');
+    };
+    await expect(runner.run()).rejects.toThrow('disk full');
+    expect(runner.status()).toMatchObject({ state: 'failed', error: 'disk full' });
+  });
+});
