@@ -65,7 +65,8 @@ interface EventDraft {
 const eventDraftArb: fc.Arbitrary<EventDraft> = fc.record({
   advance: fc.nat({ max: 4 }),
   jitter: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: -30, max: 30 }) }),
-  subMs: fc.nat(),
+  // Mostly on the unit grid, so that events often sit exactly on window edges and gaps.
+  subMs: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat() }),
   user: fc.constantFrom<string | number>('u1', 'u2', 42, '42'),
   page: fc.constantFrom('/a', '/b'),
   country: fc.constantFrom<FieldValue | undefined>('us', 'fr', null, undefined, [1]),
@@ -93,18 +94,26 @@ function buildEvents(drafts: readonly EventDraft[], baseMs: number, unitMs: numb
   return events;
 }
 
+interface Offset {
+  readonly units: number;
+  readonly ms: number;
+}
+
 /** A window definition with its sizes in time units; `materialize` turns it into a WindowSpec. */
 type WindowDraft =
-  | { readonly kind: 'tumbling'; readonly size: number; readonly offset: number }
-  | { readonly kind: 'sliding'; readonly size: number; readonly slideFraction: number; readonly offset: number }
+  | { readonly kind: 'tumbling'; readonly size: number; readonly offset: Offset }
+  | { readonly kind: 'sliding'; readonly size: number; readonly slideFraction: number; readonly offset: Offset }
   | { readonly kind: 'calendar'; readonly unit: 'day' | 'week' | 'month'; readonly timeZone: string }
   | { readonly kind: 'session'; readonly gap: number }
   | { readonly kind: 'count'; readonly size: number; readonly slideFraction: number }
   | { readonly kind: 'global'; readonly every: number };
 
+/** An offset in units (mostly whole, so edges stay on the unit grid) plus sometimes stray milliseconds. */
+const offsetArb = fc.record({ units: fc.nat({ max: 20 }), ms: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat() }) });
+
 const windowDraftArb: fc.Arbitrary<WindowDraft> = fc.oneof(
-  fc.record({ kind: fc.constant('tumbling' as const), size: fc.integer({ min: 1, max: 20 }), offset: fc.nat() }),
-  fc.record({ kind: fc.constant('sliding' as const), size: fc.integer({ min: 1, max: 20 }), slideFraction: fc.double({ min: 0, max: 1, noNaN: true }), offset: fc.nat() }),
+  fc.record({ kind: fc.constant('tumbling' as const), size: fc.integer({ min: 1, max: 20 }), offset: offsetArb }),
+  fc.record({ kind: fc.constant('sliding' as const), size: fc.integer({ min: 1, max: 20 }), slideFraction: fc.double({ min: 0, max: 1, noNaN: true }), offset: offsetArb }),
   fc.record({ kind: fc.constant('calendar' as const), unit: fc.constantFrom('day' as const, 'week' as const, 'month' as const), timeZone: fc.constantFrom(...ZONES) }),
   fc.record({ kind: fc.constant('session' as const), gap: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ kind: fc.constant('count' as const), size: fc.integer({ min: 1, max: 5 }), slideFraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
@@ -114,14 +123,15 @@ const windowDraftArb: fc.Arbitrary<WindowDraft> = fc.oneof(
 /** Sizes, slides, gaps and ticks are whole time units; offsets are any millisecond below the slide. */
 function materialize(d: WindowDraft, name: string, unitMs: number): WindowSpec {
   const slideOf = (size: number, fraction: number): number => Math.max(1, Math.ceil(size * fraction));
+  const offsetMsOf = (o: Offset): number => o.units * unitMs + (o.ms % unitMs);
   switch (d.kind) {
     case 'tumbling': {
       const sizeMs = d.size * unitMs;
-      return { kind: 'tumbling', name, sizeMs, offsetMs: d.offset % sizeMs };
+      return { kind: 'tumbling', name, sizeMs, offsetMs: offsetMsOf(d.offset) % sizeMs };
     }
     case 'sliding': {
       const slideMs = slideOf(d.size, d.slideFraction) * unitMs;
-      return { kind: 'sliding', name, sizeMs: d.size * unitMs, slideMs, offsetMs: d.offset % slideMs };
+      return { kind: 'sliding', name, sizeMs: d.size * unitMs, slideMs, offsetMs: offsetMsOf(d.offset) % slideMs };
     }
     case 'calendar':
       return { kind: 'calendar', name, unit: d.unit, timeZone: d.timeZone };

@@ -383,11 +383,13 @@ export class WindowAggregator {
       if (top.session !== null) {
         const session = top.session;
         if (!session.isLive) continue;
+        // A session whose start moved back was queued again with its new start (SessionWindows.add).
+        if (session.start !== top.start) continue;
         const closeAt = session.end + this.latenessMs;
-        if (closeAt !== top.closeAt || session.start !== top.start) {
-          // The session grew since this entry was queued: queue it again at its new close time and
-          // start, so that it still comes out in order when the watermark has passed both.
-          this.closing.push({ ...top, closeAt, start: session.start, seq: this.seq++ });
+        if (closeAt !== top.closeAt) {
+          // The session grew since this entry was queued: queue it again at its new close time, so
+          // that it still comes out in order when the watermark has passed both.
+          this.closing.push({ ...top, closeAt, seq: this.seq++ });
           continue;
         }
         const def = this.sessionDefs.find((d) => d.index === top.defIndex) as SessionDef;

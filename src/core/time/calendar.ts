@@ -9,8 +9,9 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-// No zone has ever been 16 h or more from UTC (the extremes are LMT offsets near ±15:57), so the
-// first instant of a local day lies within 16 h of its midnight read as a UTC time.
+// No zone has ever been 16 h or more from UTC (the extremes are local mean times: +15:14 in
+// America/Metlakatla, -15:56 in Asia/Manila), so the first instant of a local day lies within
+// 16 h of its midnight read as a UTC time.
 const MAX_OFFSET_MS = 16 * HOUR_MS;
 // If the offset 32 h before a midnight equals the offset at it, no earlier instant can already
 // show that date: that would need an earlier offset more than 32 h larger, beyond the ±16 h range.

@@ -35,7 +35,8 @@ export class SessionWindows {
   /**
    * Adds an event. Returns the session it joined, or null when that session would already be
    * closed (watermark ≥ end + lateness): a late record. `isNew` is called for a session that needs
-   * a (new) closing entry.
+   * a (new) closing entry: a new session, or one whose start moved back (its older entries are then
+   * stale and skipped).
    */
   add(
     keyId: number,
@@ -85,9 +86,12 @@ export class SessionWindows {
       absorbed.isLive = false;
     }
     if (last > first) list.splice(first + 1, last - first);
-    if (t < target.start) target.start = t;
+    const hasMovedBack = t < target.start;
+    if (hasMovedBack) target.start = t;
     if (protoEnd > target.end) target.end = protoEnd;
     this.plan.add(target.partial, fields);
+    // Closing entries are ordered by start: one with the old start would come out of order.
+    if (hasMovedBack) isNew(target);
     return target;
   }
 
