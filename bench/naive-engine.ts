@@ -45,7 +45,7 @@ export class NaiveWindowEngine {
 
   onEvent(event: ClickEvent, _partition: string | number, out: EngineOutput[]): void {
     this.stats.events++;
-    const keyId = this.keys.intern(event.fields);
+    const keyId = this.keys.intern(event.fields).id;
     const lateness = this.spec.time.allowedLatenessMs;
     const t = event.eventTimeMs;
     for (const def of this.defs) {

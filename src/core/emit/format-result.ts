@@ -20,12 +20,19 @@ export class ResultFormatter {
   }
 
   format(result: WindowResult): string {
-    let window = this.windowNames.get(result.window);
-    if (window === undefined) {
-      window = JSON.stringify(result.window);
-      this.windowNames.set(result.window, window);
+    // Results of one window come out together: the text up to the key is the same for all of them.
+    if (result.window !== this.prefixWindow || result.start !== this.prefixStart || result.end !== this.prefixEnd) {
+      let window = this.windowNames.get(result.window);
+      if (window === undefined) {
+        window = JSON.stringify(result.window);
+        this.windowNames.set(result.window, window);
+      }
+      this.prefix = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":"${this.isoOf(result.start)}","end_iso":"${this.isoOf(result.end)}","key":`;
+      this.prefixWindow = result.window;
+      this.prefixStart = result.start;
+      this.prefixEnd = result.end;
     }
-    let line = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":"${this.isoOf(result.start)}","end_iso":"${this.isoOf(result.end)}","key":${result.key.keyJson}`;
+    let line = this.prefix + result.key.keyJson;
     const values = result.values;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -35,6 +42,11 @@ export class ResultFormatter {
     if (this.isUpdateMode) line += `,"revision":${result.revision},"final":${result.isFinal}`;
     return `${line}}`;
   }
+
+  private prefix = '';
+  private prefixWindow = '';
+  private prefixStart = Number.NaN;
+  private prefixEnd = Number.NaN;
 
   /** Many results share window edges: cache their ISO text (bounded, cleared when full). */
   private readonly isoCache = new Map<number, string>();

@@ -4,47 +4,47 @@ import { KeyTable } from './key-table.js';
 describe('KeyTable', () => {
   it('gives the same id to the same key and keeps JSON types apart ("42" is not 42)', () => {
     const t = new KeyTable(['user_id']);
-    const a = t.intern({ user_id: 42 });
-    expect(t.intern({ user_id: 42, page: '/x' })).toBe(a);
-    const b = t.intern({ user_id: '42' });
+    const a = t.intern({ user_id: 42 }).id;
+    expect(t.intern({ user_id: 42, page: '/x' }).id).toBe(a);
+    const b = t.intern({ user_id: '42' }).id;
     expect(b).not.toBe(a);
     expect([t.get(a).keyJson, t.get(b).keyJson]).toEqual(['{"user_id":42}', '{"user_id":"42"}']);
   });
 
   it('groups a missing field as null, and an empty keyBy as one group', () => {
     const t = new KeyTable(['country']);
-    expect(t.intern({})).toBe(t.intern({ country: null }));
-    expect(t.get(t.intern({})).key).toEqual({ country: null });
+    expect(t.intern({}).id).toBe(t.intern({ country: null }).id);
+    expect(t.get(t.intern({}).id).key).toEqual({ country: null });
     const g = new KeyTable([]);
-    expect(g.intern({ a: 1 })).toBe(g.intern({ b: 2 }));
-    expect(g.get(g.intern({})).keyJson).toBe('{}');
+    expect(g.intern({ a: 1 }).id).toBe(g.intern({ b: 2 }).id);
+    expect(g.get(g.intern({}).id).keyJson).toBe('{}');
   });
 
   it('keys on several fields and on objects by their JSON text', () => {
     const t = new KeyTable(['user_id', 'page']);
-    const a = t.intern({ user_id: 1, page: '/a' });
-    expect(t.intern({ user_id: 1, page: '/b' })).not.toBe(a);
-    expect(t.intern({ page: '/a', user_id: 1 })).toBe(a);
+    const a = t.intern({ user_id: 1, page: '/a' }).id;
+    expect(t.intern({ user_id: 1, page: '/b' }).id).not.toBe(a);
+    expect(t.intern({ page: '/a', user_id: 1 }).id).toBe(a);
     const o = new KeyTable(['geo']);
-    expect(o.intern({ geo: { c: 'FR' } })).toBe(o.intern({ geo: { c: 'FR' } }));
+    expect(o.intern({ geo: { c: 'FR' } }).id).toBe(o.intern({ geo: { c: 'FR' } }).id);
   });
 
   it('forgets keys not retained, and gives a forgotten key a fresh id when it comes back', () => {
     const t = new KeyTable(['user_id', 'page']);
-    const a = t.intern({ user_id: 1, page: '/a' });
-    const b = t.intern({ user_id: 2, page: '/b' });
+    const a = t.intern({ user_id: 1, page: '/a' }).id;
+    const b = t.intern({ user_id: 2, page: '/b' }).id;
     expect(t.retainOnly(new Set([b]))).toBe(1);
     expect(t.size).toBe(1);
-    expect(t.intern({ user_id: 2, page: '/b' })).toBe(b);
-    const again = t.intern({ user_id: 1, page: '/a' });
+    expect(t.intern({ user_id: 2, page: '/b' }).id).toBe(b);
+    const again = t.intern({ user_id: 1, page: '/a' }).id;
     expect(again).not.toBe(a);
   });
 
   it('round-trips through its encoding', () => {
     const t = new KeyTable(['user_id']);
-    const ids = [t.intern({ user_id: 5 }), t.intern({ user_id: 'x' })];
+    const ids = [t.intern({ user_id: 5 }).id, t.intern({ user_id: 'x' }).id];
     const back = KeyTable.decode(['user_id'], JSON.parse(JSON.stringify(t.encode())));
-    expect([back.intern({ user_id: 5 }), back.intern({ user_id: 'x' })]).toEqual(ids);
-    expect(back.intern({ user_id: 6 })).toBe(2);
+    expect([back.intern({ user_id: 5 }).id, back.intern({ user_id: 'x' }).id]).toEqual(ids);
+    expect(back.intern({ user_id: 6 }).id).toBe(2);
   });
 });

@@ -1,5 +1,6 @@
 // KeyTable: interns group-by key tuples as small integer ids, so per-event state lookups use number keys.
 
+import type { Partial } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
 
 /** One distinct group: its id, its values by field (for output), and their JSON text (built once). */
@@ -7,9 +8,18 @@ export interface KeyEntry {
   readonly id: number;
   readonly key: Readonly<Record<string, FieldValue>>;
   readonly keyJson: string;
+  /**
+   * The slice this key last added to and its partial there: most events of a key land in the
+   * same slice as its previous one, and this saves a map lookup per event (kept by the aggregator).
+   */
+  lastSlice: object | null;
+  lastPartial: Partial | null;
 }
 
-type Level = Map<unknown, Level | number>;
+type Level = Map<unknown, Level | KeyEntry>;
+
+/** Non-negative integer ids below this are looked up in an array rather than a map. */
+const SMALL_INT_LIMIT = 1 << 22;
 type Record_ = Readonly<Record<string, FieldValue>>;
 
 /**
@@ -28,30 +38,47 @@ export class KeyTable {
   readonly fields: readonly string[];
   private readonly root: Level = new Map();
   private readonly entries = new Map<number, KeyEntry>();
+  /** Single-field tables: entries of small non-negative integer values, by value. */
+  private readonly smallInts: (KeyEntry | undefined)[] = [];
   private nextId = 0;
 
   constructor(fields: readonly string[]) {
     this.fields = fields;
   }
 
-  /** The id of the record's group, creating it on first sight. */
-  intern(record: Record_): number {
-    if (this.fields.length === 1) {
-      // The common case (one group-by field, a scalar value): one map lookup, no helper calls.
-      const v = record[this.fields[0] as string];
-      const id = this.root.get(v === undefined ? null : typeof v === 'object' ? mapKey(v) : v) as number | undefined;
-      if (id !== undefined) return id;
+  /** The record's group, created on first sight. */
+  intern(record: Record_): KeyEntry {
+    const fields = this.fields;
+    if (fields.length === 1) {
+      // The common case, one group-by field: an array index for small integer ids, else one map lookup.
+      const v = record[fields[0] as string];
+      if (typeof v === 'number' && v >>> 0 === v && v < SMALL_INT_LIMIT) {
+        const entry = this.smallInts[v];
+        if (entry !== undefined) return entry;
+      } else {
+        const entry = this.root.get(v === undefined ? null : typeof v === 'object' ? mapKey(v) : v) as KeyEntry | undefined;
+        if (entry !== undefined) return entry;
+      }
     }
     const level = this.leafLevel(record);
-    const k = this.fields.length === 0 ? null : mapKey(record[this.fields[this.fields.length - 1] as string]);
-    const id = level.get(k) as number | undefined;
-    if (id !== undefined) return id;
+    const k = fields.length === 0 ? null : mapKey(record[fields[fields.length - 1] as string]);
+    const found = level.get(k) as KeyEntry | undefined;
+    if (found !== undefined) return found;
     const key: Record<string, FieldValue> = {};
-    for (const f of this.fields) key[f] = record[f] ?? null;
-    const created = this.nextId++;
-    this.entries.set(created, { id: created, key, keyJson: JSON.stringify(key) });
-    level.set(k, created);
-    return created;
+    for (const f of fields) key[f] = record[f] ?? null;
+    const entry = this.link(this.nextId++, key);
+    return entry;
+  }
+
+  /** Adds an entry under its key values. */
+  private link(id: number, key: Record<string, FieldValue>): KeyEntry {
+    const entry: KeyEntry = { id, key, keyJson: JSON.stringify(key), lastSlice: null, lastPartial: null };
+    this.entries.set(id, entry);
+    const fields = this.fields;
+    const last = fields.length === 0 ? null : key[fields[fields.length - 1] as string];
+    this.leafLevel(key).set(mapKey(last), entry);
+    if (fields.length === 1 && typeof last === 'number' && last >>> 0 === last && last < SMALL_INT_LIMIT) this.smallInts[last] = entry;
+    return entry;
   }
 
   private leafLevel(record: Record_): Level {
@@ -73,6 +100,10 @@ export class KeyTable {
     const entry = this.entries.get(id);
     if (entry === undefined) throw new Error(`unknown key id ${id}`);
     return entry;
+  }
+
+  find(id: number): KeyEntry | undefined {
+    return this.entries.get(id);
   }
 
   get size(): number {
@@ -100,7 +131,9 @@ export class KeyTable {
       path.push(next);
     }
     const leaf = path[path.length - 1] as Level;
-    leaf.delete(fields.length === 0 ? null : mapKey(key[fields[fields.length - 1] as string]));
+    const last = fields.length === 0 ? null : key[fields[fields.length - 1] as string];
+    leaf.delete(mapKey(last));
+    if (fields.length === 1 && typeof last === 'number' && last >>> 0 === last && last < SMALL_INT_LIMIT) this.smallInts[last] = undefined;
     for (let i = path.length - 1; i > 0 && (path[i] as Level).size === 0; i--) {
       (path[i - 1] as Level).delete(mapKey(key[fields[i - 1] as string]));
     }
@@ -113,11 +146,7 @@ export class KeyTable {
 
   static decode(fields: readonly string[], encoded: ReturnType<KeyTable['encode']>): KeyTable {
     const table = new KeyTable(fields);
-    for (const [id, key] of encoded.keys) {
-      const level = table.leafLevel(key);
-      level.set(fields.length === 0 ? null : mapKey(key[fields[fields.length - 1] as string]), id);
-      table.entries.set(id, { id, key, keyJson: JSON.stringify(key) });
-    }
+    for (const [id, key] of encoded.keys) table.link(id, key);
     table.nextId = encoded.nextId;
     return table;
   }

@@ -203,7 +203,8 @@ export class WindowAggregator {
       this.observe(partition, t, out);
       return;
     }
-    const keyId = this.keys.intern(fields);
+    const keyEntry = this.keys.intern(fields);
+    const keyId = keyEntry.id;
     const watermark = this.watermark.current;
     let lateFor: string[] | null = null;
 
@@ -223,11 +224,13 @@ export class WindowAggregator {
       }
       if (needsSlice) {
         const slice = this.slices.findOrCreate(t, this.registerWindowsOf);
-        let partial = slice.partials.get(keyId);
-        if (partial === undefined) {
+        let partial = keyEntry.lastSlice === slice ? keyEntry.lastPartial : slice.partials.get(keyId);
+        if (partial === undefined || partial === null) {
           partial = this.plan.empty();
           slice.partials.set(keyId, partial);
         }
+        keyEntry.lastSlice = slice;
+        keyEntry.lastPartial = partial;
         this.plan.add(partial, fields);
         if (this.isUpdateMode) this.markDirty(slice, keyId);
       }
@@ -491,6 +494,14 @@ export class WindowAggregator {
       (slice) => {
         this.dirtySlices.delete(slice);
         this.droppedSinceSweep++;
+        // A key's cached slice must not keep a dropped slice (and all its partials) alive.
+        for (const keyId of slice.partials.keys()) {
+          const entry = this.keys.find(keyId);
+          if (entry !== undefined && entry.lastSlice === slice) {
+            entry.lastSlice = null;
+            entry.lastPartial = null;
+          }
+        }
       },
     );
     // Keys with no state left would otherwise pile up in a long run with ever new ids.
