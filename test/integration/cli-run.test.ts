@@ -155,3 +155,22 @@ describe('tally validate', () => {
     expect(run.stderr).toContain('unknown command');
   });
 });
+
+describe('tally generate', () => {
+  it('writes the requested number of seeded lines, the same for the same seed', async () => {
+    const dir = tempDir();
+    const a = await runTally(['generate', '--events', '500', '--seed', '9'], { cwd: dir });
+    const b = await runTally(['generate', '--events', '500', '--seed', '9'], { cwd: dir });
+    const c = await runTally(['generate', '--events', '500', '--seed', '10'], { cwd: dir });
+    expect(a.code).toBe(0);
+    expect(a.stdout.split('\n').filter((l) => l !== '').length).toBe(500);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).not.toBe(c.stdout);
+  });
+
+  it('refuses a malformed option with exit code 2', async () => {
+    const run = await runTally(['generate', '--events', 'many'], { cwd: tempDir() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--events');
+  });
+});

@@ -68,8 +68,9 @@ export function isClose(expected: number | null, actual: number | null, scale = 
   return Math.abs(expected - actual) <= 1e-9 * Math.max(Math.abs(expected), Math.abs(actual)) + 1e-12 * scale + UNDERFLOW;
 }
 
-export function describeResult(r: Pick<ReferenceResult, 'window' | 'start' | 'end' | 'keyJson' | 'values' | 'revision' | 'isFinal'>): string {
-  return `${r.window} [${r.start}, ${r.end}) ${r.keyJson} rev ${r.revision}${r.isFinal ? ' final' : ''} ${JSON.stringify(r.values)}`;
+export function describeResult(r: Pick<ReferenceResult, 'window' | 'start' | 'end' | 'keyJson' | 'values' | 'revision' | 'isFinal' | 'windowIndex'>): string {
+  const index = r.windowIndex === null ? '' : ` #${r.windowIndex}`;
+  return `${r.window}${index} [${r.start}, ${r.end}) ${r.keyJson} rev ${r.revision}${r.isFinal ? ' final' : ''} ${JSON.stringify(r.values)}`;
 }
 
 function describeEngineResult(r: WindowResult): string {
@@ -78,7 +79,7 @@ function describeEngineResult(r: WindowResult): string {
 
 function isSameResult(e: ReferenceResult, a: WindowResult): boolean {
   if (e.window !== a.window || e.windowKind !== a.windowKind || e.start !== a.start || e.end !== a.end) return false;
-  if (e.keyJson !== a.key.keyJson || e.revision !== a.revision || e.isFinal !== a.isFinal) return false;
+  if (e.keyJson !== a.key.keyJson || e.revision !== a.revision || e.isFinal !== a.isFinal || e.windowIndex !== a.windowIndex) return false;
   if (e.values.length !== a.values.length) return false;
   return e.values.every((v, i) => isClose(v, a.values[i] as number | null, e.scales[i] ?? 0));
 }

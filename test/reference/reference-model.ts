@@ -29,6 +29,8 @@ export interface ReferenceResult {
   readonly scales: readonly number[];
   readonly revision: number;
   readonly isFinal: boolean;
+  /** Count windows: j, the window's number for its key (arrivals j·slide … j·slide + size − 1); null otherwise. */
+  readonly windowIndex: number | null;
   /** The watermark at which the result was due (close time plus lateness); null for count windows and update revisions. */
   readonly closeAtMs: number | null;
 }
@@ -193,7 +195,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
   const steps: ReferenceStep[] = [];
   let watermark = Number.NEGATIVE_INFINITY;
 
-  const countResult = (w: WindowSpec, members: readonly Arrival[], keyJson: string): ReferenceResult => ({
+  const countResult = (w: WindowSpec, windowIndex: number, members: readonly Arrival[], keyJson: string): ReferenceResult => ({
     window: w.name,
     windowKind: w.kind,
     start: Math.min(...members.map((m) => m.t)),
@@ -202,6 +204,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
     ...aggregate(members),
     revision: 0,
     isFinal: true,
+    windowIndex,
     closeAtMs: null,
   });
 
@@ -215,7 +218,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
         out.push({
           window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
           ...aggregate(cell.members), revision: isUpdate ? cell.revision + 1 : 0, isFinal: true,
-          closeAtMs: window.end + latenessMs,
+          windowIndex: null, closeAtMs: window.end + latenessMs,
         });
       }
     }
@@ -226,7 +229,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
             out.push({
               window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
               ...aggregate(s.members), revision: isUpdate ? s.revision + 1 : 0, isFinal: true,
-              closeAtMs: s.end + latenessMs,
+              windowIndex: null, closeAtMs: s.end + latenessMs,
             });
           }
           (sessions[d] as Map<string, Session[]>).set(keyJson, list.filter((x) => x.end + latenessMs > to));
@@ -256,7 +259,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
             if (included.length === state.count) continue;
             out.push({
               window: w.name, windowKind: w.kind, start: 0, end: x, keyJson,
-              ...aggregate(included), revision: state.reports, isFinal: true, closeAtMs: x + latenessMs,
+              ...aggregate(included), revision: state.reports, isFinal: true, windowIndex: null, closeAtMs: x + latenessMs,
             });
             reported.set(keyJson, { count: included.length, reports: state.reports + 1 });
           }
@@ -275,7 +278,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
         cell.revision += 1;
         out.push({
           window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
-          ...aggregate(cell.members), revision: cell.revision, isFinal: false, closeAtMs: null,
+          ...aggregate(cell.members), revision: cell.revision, isFinal: false, windowIndex: null, closeAtMs: null,
         });
       }
     }
@@ -288,7 +291,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
           s.revision += 1;
           out.push({
             window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
-            ...aggregate(s.members), revision: s.revision, isFinal: false, closeAtMs: null,
+            ...aggregate(s.members), revision: s.revision, isFinal: false, windowIndex: null, closeAtMs: null,
           });
         }
       }
@@ -349,7 +352,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
             list.push(arrival);
             byKey.set(keyJson, list);
             const first = list.length - w.size;
-            if (first >= 0 && first % w.slide === 0) step.results.push(countResult(w, list.slice(first), keyJson));
+            if (first >= 0 && first % w.slide === 0) step.results.push(countResult(w, first / w.slide, list.slice(first), keyJson));
             break;
           }
           case 'global':
@@ -377,7 +380,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
     if (w.kind !== 'count') return;
     for (const [keyJson, list] of countArrivals[d] as Map<string, Arrival[]>) {
       for (let j = 0; j * w.slide < list.length; j++) {
-        if (j * w.slide + w.size > list.length) end.results.push(countResult(w, list.slice(j * w.slide), keyJson));
+        if (j * w.slide + w.size > list.length) end.results.push(countResult(w, j, list.slice(j * w.slide), keyJson));
       }
     }
   });

@@ -7,6 +7,9 @@ import { readJobFile } from '../../config/load-job.js';
 import { describeJob } from '../../config/describe-job.js';
 import type { JobSpec, SinkSpec, SourceSpec } from '../../config/job-spec.js';
 import { buildJob } from '../../main.js';
+import { ClickGenerator } from '../../adapters/sources/click-generator.js';
+import { readTimestamp } from '../../core/event/timestamp.js';
+import { once } from 'node:events';
 import type { Logger } from '../../ports/logger.js';
 
 /** Exit codes: 0 done, 1 the job failed, 2 the job file or the command line is wrong. */
@@ -100,6 +103,36 @@ export async function main(argv: readonly string[]): Promise<number> {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+      }
+    });
+
+  program
+    .command('generate')
+    .description('write a seeded, realistic click stream as NDJSON to standard output (for demos and tests)')
+    .option('--events <n>', 'how many lines', '10000')
+    .option('--rate <n>', 'average events per second of event time', '100')
+    .option('--users <n>', 'distinct user ids (Zipf-distributed)', '1000')
+    .option('--pages <n>', 'distinct pages (Zipf-distributed)', '100')
+    .option('--seed <n>', 'seed: the same seed gives the same lines', '1')
+    .option('--start <time>', 'event time of the first line, ISO-8601 with a zone', '2026-11-23T00:00:00Z')
+    .action(async (options: Record<string, string>) => {
+      const numbers = ['events', 'rate', 'users', 'pages', 'seed'].map((name) => [name, Number(options[name])] as const);
+      const wrong = numbers.find(([, n]) => !Number.isSafeInteger(n) || n < 0);
+      const startTimeMs = readTimestamp(options.start);
+      if (wrong !== undefined || startTimeMs === null) {
+        io.err(wrong !== undefined ? `tally generate: --${wrong[0]} must be a whole number ≥ 0\n` : `tally generate: --start must be ISO-8601 with a zone\n`);
+        code = EXIT_USAGE;
+        return;
+      }
+      const [events, eventsPerSecond, users, pages, seed] = numbers.map(([, n]) => n) as [number, number, number, number, number];
+      const generator = new ClickGenerator({ eventsPerSecond, users, pages, seed, startTimeMs });
+      let chunk = '';
+      for (let i = 0; i < events; i++) {
+        chunk += `${generator.next()}\n`;
+        if (chunk.length >= 1 << 16 || i === events - 1) {
+          if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+          chunk = '';
+        }
       }
     });
 
