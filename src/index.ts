@@ -31,4 +31,7 @@ export { MemorySink } from './adapters/sinks/memory.js';
 export { NdjsonStreamSink } from './adapters/sinks/ndjson-stream.js';
 export { JobRunner, type JobStatus, type JobIo } from './runtime/job-runner.js';
 export type { DeadLetter, LateOutputRecord } from './runtime/side-records.js';
-export { buildJob } from './main.js';
+export { buildJob, type BuildOptions } from './main.js';
+export { pinoLogger } from './adapters/logging/pino-logger.js';
+export { silentLogger } from './ports/logger.js';
+export { systemClock } from './ports/clock.js';

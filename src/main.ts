@@ -13,6 +13,7 @@ import type { Logger } from './ports/logger.js';
 import type { Sink } from './ports/sink.js';
 import type { Source } from './ports/source.js';
 import { JobRunner } from './runtime/job-runner.js';
+import { pinoLogger } from './adapters/logging/pino-logger.js';
 import { formatDeadLetter, formatLateRecord, type DeadLetter, type LateOutputRecord } from './runtime/side-records.js';
 
 export function buildSource(spec: SourceSpec, clock: Clock): Source {
@@ -51,11 +52,12 @@ function buildSideSink<T>(spec: SideOutputSpec, format: (item: T) => string): Si
 
 export interface BuildOptions {
   readonly clock?: Clock;
-  readonly logger: Logger;
+  /** Default: JSON lines on standard error at level info. */
+  readonly logger?: Logger;
 }
 
 /** A runner wired to the adapters the job names. */
-export function buildJob(job: JobSpec, options: BuildOptions): JobRunner {
+export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
   const clock = options.clock ?? systemClock;
   return new JobRunner(
     job,
@@ -66,7 +68,7 @@ export function buildJob(job: JobSpec, options: BuildOptions): JobRunner {
       deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter),
       lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord),
       clock,
-      logger: options.logger,
+      logger: options.logger ?? pinoLogger(),
     },
   );
 }

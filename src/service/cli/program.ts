@@ -1,16 +1,15 @@
 // The CLI's commands: run, validate.
 
 import { Command, CommanderError } from 'commander';
-import { pino } from 'pino';
 import { EngineError } from '../../core/errors.js';
 import { readJobFile } from '../../config/load-job.js';
 import { describeJob } from '../../config/describe-job.js';
 import type { JobSpec, SinkSpec, SourceSpec } from '../../config/job-spec.js';
 import { buildJob } from '../../main.js';
+import { pinoLogger } from '../../adapters/logging/pino-logger.js';
 import { ClickGenerator } from '../../adapters/sources/click-generator.js';
 import { readTimestamp } from '../../core/event/timestamp.js';
 import { once } from 'node:events';
-import type { Logger } from '../../ports/logger.js';
 
 /** Exit codes: 0 done, 1 the job failed, 2 the job file or the command line is wrong. */
 export const EXIT_OK = 0;
@@ -25,15 +24,6 @@ function sourceOverride(value: string): SourceSpec {
 function sinkOverride(value: string): SinkSpec {
   if (value === 'stdout' || value === '-') return { type: 'stdout' };
   return { type: 'file', path: value.startsWith('file:') ? value.slice(5) : value };
-}
-
-function makeLogger(level: string): Logger {
-  const log = pino({ name: 'tally', level }, pino.destination(2));
-  return {
-    info: (fields, message) => log.info(fields, message),
-    warn: (fields, message) => log.warn(fields, message),
-    error: (fields, message) => log.error(fields, message),
-  };
 }
 
 async function loadJob(path: string, io: { err: (text: string) => void }): Promise<JobSpec | null> {
@@ -89,7 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(options.source === undefined ? {} : { source: sourceOverride(options.source) }),
         ...(options.sink === undefined ? {} : { sink: sinkOverride(options.sink) }),
       };
-      const runner = buildJob(job, { logger: makeLogger(options.logLevel) });
+      const runner = buildJob(job, { logger: pinoLogger(options.logLevel) });
       const stop = (): void => runner.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
