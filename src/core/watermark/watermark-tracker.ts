@@ -18,6 +18,7 @@ export class WatermarkTracker {
   private watermarkMs = WATERMARK_START;
   /** Cached single partition: the common case of one file or one Kafka partition. */
   private only: PartitionState | null = null;
+  private onlyPartition: string | number | null = null;
 
   constructor(maxOutOfOrdernessMs: number) {
     this.boundMs = maxOutOfOrdernessMs;
@@ -29,16 +30,18 @@ export class WatermarkTracker {
 
   /** Records an event time; returns true when the watermark advanced. */
   observe(partition: string | number, eventTimeMs: number): boolean {
-    let state = this.partitions.get(partition);
+    let state = this.only !== null && partition === this.onlyPartition ? this.only : this.partitions.get(partition);
     if (state === undefined) {
       state = { maxEventTimeMs: eventTimeMs, isIdle: false };
       this.partitions.set(partition, state);
-      this.only = this.partitions.size === 1 ? state : null;
+      this.setOnly();
       return this.recompute();
     }
     if (eventTimeMs <= state.maxEventTimeMs) {
+      const wasIdle = state.isIdle;
       state.isIdle = false;
-      return false;
+      // Back from idle, the partition counts again: if every other one is idle, the minimum rises to it.
+      return wasIdle ? this.recompute() : false;
     }
     state.isIdle = false;
     if (eventTimeMs > state.maxEventTimeMs) state.maxEventTimeMs = eventTimeMs;
@@ -61,7 +64,7 @@ export class WatermarkTracker {
   addPartition(partition: string | number): void {
     if (this.partitions.has(partition)) return;
     this.partitions.set(partition, { maxEventTimeMs: Number.NEGATIVE_INFINITY, isIdle: false });
-    this.only = this.partitions.size === 1 ? (this.partitions.get(partition) as PartitionState) : null;
+    this.setOnly();
   }
 
   /** Marks a partition idle (no events for the idle timeout); returns true when the watermark advanced. */
@@ -75,7 +78,7 @@ export class WatermarkTracker {
   /** Forgets a partition (e.g. revoked from this consumer); returns true when the watermark advanced. */
   removePartition(partition: string | number): boolean {
     if (!this.partitions.delete(partition)) return false;
-    this.only = this.partitions.size === 1 ? ([...this.partitions.values()][0] as PartitionState) : null;
+    this.setOnly();
     return this.recompute();
   }
 
@@ -84,6 +87,12 @@ export class WatermarkTracker {
     if (watermarkMs <= this.watermarkMs) return false;
     this.watermarkMs = watermarkMs;
     return true;
+  }
+
+  private setOnly(): void {
+    const [first] = this.partitions;
+    this.only = this.partitions.size === 1 && first !== undefined ? first[1] : null;
+    this.onlyPartition = this.only === null || first === undefined ? null : first[0];
   }
 
   private recompute(): boolean {
@@ -110,7 +119,7 @@ export class WatermarkTracker {
   static decode(maxOutOfOrdernessMs: number, encoded: ReturnType<WatermarkTracker['encode']>): WatermarkTracker {
     const tracker = new WatermarkTracker(maxOutOfOrdernessMs);
     for (const [p, max, isIdle] of encoded.partitions) tracker.partitions.set(p, { maxEventTimeMs: max, isIdle });
-    tracker.only = tracker.partitions.size === 1 ? ([...tracker.partitions.values()][0] as PartitionState) : null;
+    tracker.setOnly();
     tracker.watermarkMs = encoded.watermarkMs ?? WATERMARK_START;
     return tracker;
   }
