@@ -76,6 +76,8 @@ export class NaiveWindowEngine {
 
   flushUpdates(): void {}
 
+  onPartitionIdle(): void {}
+
   gauges(): EngineGauges {
     let openWindows = 0;
     for (const def of this.defs) openWindows += def.open.size;

@@ -122,3 +122,28 @@ describe('JobRunner', () => {
     expect(runner.status()).toMatchObject({ state: 'failed', error: 'disk full' });
   });
 });
+
+describe('JobRunner idle partitions', () => {
+  it('stops waiting for a partition that has sent nothing for the idle timeout', async () => {
+    let now = 0;
+    const batch = (partition: number, t: number): RawBatch => ({ partition, records: [line(1, t)], positionOf: () => ({ kind: 'stdin', line: 0 }) });
+    const source: Source = {
+      description: 'two partitions',
+      isBounded: false,
+      async *batches() {
+        yield batch(0, 0);
+        yield batch(1, 1_000);
+        // Partition 1 goes quiet; partition 0 moves on for 40 s of processing time.
+        for (let i = 1; i <= 4; i++) {
+          now += 10_000;
+          yield batch(0, i * 60_000);
+        }
+      },
+      stop() {},
+    };
+    const { runner, io } = setUp(source, 'final', { now: () => now });
+    await runner.run();
+    // Without the idle timeout (30 s) partition 1 would hold the watermark at 1 s and close nothing.
+    expect(io.results.items.map((r) => r.start)).toEqual([0, 60_000, 120_000, 180_000]);
+  });
+});

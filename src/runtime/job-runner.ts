@@ -11,7 +11,7 @@ import type { Source } from '../ports/source.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 
 /** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
-export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'stats' | 'gauges'>;
+export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'onPartitionIdle' | 'stats' | 'gauges'>;
 
 export interface RunnerOptions {
   readonly name: string;
@@ -131,6 +131,8 @@ export class JobRunner {
         }
         this.badRecords += bad.length;
         const now = clock.now();
+        this.lastSeenAt.set(partition, now);
+        this.releaseIdlePartitions(now, out);
         if (isUpdateMode && now - lastFlush >= this.options.updateIntervalMs) {
           engine.flushUpdates(out);
           lastFlush = now;
@@ -164,6 +166,23 @@ export class JobRunner {
     }
     logger.info({ job: this.options.name, state: this.state, ...this.summary() }, 'job ended');
     return this.status();
+  }
+
+  /** Processing time of the last batch per partition, for the idle timeout. */
+  private readonly lastSeenAt = new Map<string | number, number>();
+
+  /**
+   * A partition with no batch for the idle timeout stops holding the watermark back (checked after
+   * each batch; with a single partition this changes nothing, as the watermark then stays put).
+   */
+  private releaseIdlePartitions(now: number, out: EngineOutput[]): void {
+    if (this.lastSeenAt.size < 2) return;
+    for (const [partition, seenAt] of this.lastSeenAt) {
+      if (now - seenAt < this.spec.time.idleTimeoutMs) continue;
+      this.io.logger.info({ job: this.options.name, partition, idleForMs: now - seenAt }, 'partition idle: no longer holding the watermark back');
+      this.engine.onPartitionIdle(partition, out);
+      this.lastSeenAt.delete(partition);
+    }
   }
 
   private summary(): Record<string, unknown> {
