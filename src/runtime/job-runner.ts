@@ -157,6 +157,13 @@ export class JobRunner {
       await this.writeOutputs(out, [], []);
       this.state = wasStopped ? 'stopped' : 'finished';
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'EPIPE') {
+        // The reader of a pipe went away (`tally run … | head`): stop as on SIGTERM, not a failure.
+        logger.warn({ job: this.options.name }, 'output closed by its reader (EPIPE): stopping');
+        io.source.stop();
+        this.state = 'stopped';
+        return this.status();
+      }
       this.state = 'failed';
       this.error = error instanceof Error ? error.message : String(error);
       logger.error({ job: this.options.name, err: error }, 'job failed');

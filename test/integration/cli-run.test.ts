@@ -111,6 +111,19 @@ describe('tally run', () => {
     expect(fromStdin).toEqual(fromFile);
   });
 
+  it('stops cleanly, exit 0, when the reader of its standard output goes away', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./cli-support.js');
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--sink', 'stdout', '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stderr).toContain('EPIPE');
+    expect(stderr).toContain('stopped');
+  });
+
   it('stops a never-ending job on SIGTERM, exits 0 and says it stopped', async () => {
     writeText(dir, 'endless.yaml', `
 name: endless

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregatePlan, type Partial } from '../../src/core/aggregate/aggregate-plan.js';
 import type { AggregationSpec } from '../../src/core/aggregate/aggregation-spec.js';
 import type { FieldValue } from '../../src/core/event/click-event.js';
-import { exactMean, exactVariance } from '../reference/exact-stats.js';
+import { exactMean, exactSum, exactVariance } from '../reference/exact-stats.js';
 import { aggregateEvents, inputScales } from '../reference/reference-model.js';
 import { isClose } from './engine-harness.js';
 
@@ -124,6 +124,27 @@ describe('aggregator laws', () => {
         const restored = plan.decode(JSON.parse(encoded) as number[]);
         expect(JSON.stringify(plan.lower(restored))).toBe(JSON.stringify(plan.lower(p)));
         expect(JSON.stringify(plan.lower(merged(restored, partialOf(rows))))).toBe(JSON.stringify(plan.lower(merged(p, partialOf(rows)))));
+      }),
+      RUN,
+    );
+  });
+
+  it('sums with compensation: within a few ulps of the exact sum, however the input is split', () => {
+    // Large values that cancel leave the small ones to a plain double sum's rounding.
+    const addend = fc.oneof(
+      fc.constantFrom(1e16, -1e16, 2 ** 60, -(2 ** 60), 1, 0.1, -0.3),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).map((x) => (Math.abs(x) < 1e-100 ? 0 : x)),
+    );
+    fc.assert(
+      fc.property(fc.array(addend, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 6 }), (xs, cuts) => {
+        const rows = xs.map((value) => ({ value }));
+        const total = cut(rows, cuts).map(partialOf).reduce((acc, p) => merged(acc, p), plan.empty());
+        const sum = plan.lower(total)[plan.outputNames.indexOf('sum_value')] as number;
+        const exact = exactSum(xs);
+        const magnitude = xs.reduce((a, x) => a + Math.abs(x), 0);
+        const epsilon = 2 ** -53;
+        // Neumaier's bound: 2ε|S| + O(n ε²) Σ|x|.
+        expect(Math.abs(sum - exact)).toBeLessThanOrEqual(4 * epsilon * Math.abs(exact) + 4 * (xs.length + 1) * epsilon * epsilon * magnitude);
       }),
       RUN,
     );

@@ -152,6 +152,10 @@ export interface Scenario {
   readonly events: readonly ClickEvent[];
   /** Event indices after which flushUpdates is called. */
   readonly flushAfter: ReadonlySet<number>;
+  /** The source partition of each event (half of the scenarios use partition 0 only). */
+  readonly partitions: readonly number[];
+  /** Partitions reported idle after the event of that index. */
+  readonly idleAfter: ReadonlyMap<number, readonly number[]>;
   /** Positions in the list of engine calls before which the engine is snapshotted and restored. */
   readonly restartPoints: readonly number[];
   /** Time unit the sizes were drawn in, for reading counterexamples. */
@@ -172,6 +176,9 @@ export function scenarioArb(options: { readonly emit?: EmitMode; readonly maxEve
       drafts: fc.array(eventDraftArb, { maxLength: options.maxEvents ?? 50, size: 'max' }),
       flushAfter: fc.array(fc.nat({ max: 50 }), { maxLength: 25, size: 'max' }),
       restartPoints: fc.array(fc.nat({ max: 200 }), { minLength: 1, maxLength: 3 }),
+      partitionCount: fc.oneof({ weight: 2, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }),
+      partitionDraws: fc.array(fc.nat({ max: 2 }), { maxLength: 50, size: 'max' }),
+      idleDraws: fc.array(fc.record({ after: fc.nat({ max: 50 }), partition: fc.nat({ max: 2 }) }), { maxLength: 6 }),
     })
     .map((r): Scenario => {
       const filter = r.filterIndex < 0 ? undefined : FILTERS[r.filterIndex];
@@ -183,13 +190,29 @@ export function scenarioArb(options: { readonly emit?: EmitMode; readonly maxEve
         time: { maxOutOfOrdernessMs: r.boundUnits * r.unitMs, allowedLatenessMs: r.latenessUnits * r.unitMs, idleTimeoutMs: 60_000 },
         emit: r.emit,
       };
+      const events = buildEvents(r.drafts, r.baseMs, r.unitMs);
+      const idleAfter = new Map<number, number[]>();
+      if (r.partitionCount > 1) {
+        for (const { after, partition } of r.idleDraws) idleAfter.set(after, [...(idleAfter.get(after) ?? []), partition % r.partitionCount]);
+      }
       return {
         spec,
         filter: filter?.test,
-        events: buildEvents(r.drafts, r.baseMs, r.unitMs),
+        events,
         flushAfter: new Set(r.flushAfter),
+        partitions: events.map((_e, i) => (r.partitionDraws[i] ?? 0) % r.partitionCount),
+        idleAfter,
         restartPoints: r.restartPoints,
         unitMs: r.unitMs,
       };
     });
+}
+
+/** The scenario's flushes, partitions and idle reports, as options for referenceRun and runEngine. */
+export function routingOf(s: Scenario): {
+  readonly flushAfter: ReadonlySet<number>;
+  readonly partitions: readonly number[];
+  readonly idleAfter: ReadonlyMap<number, readonly number[]>;
+} {
+  return { flushAfter: s.flushAfter, partitions: s.partitions, idleAfter: s.idleAfter };
 }

@@ -8,9 +8,9 @@ import { WindowAggregator } from '../../src/core/operator/window-aggregator.js';
 import type { ReferenceResult, ReferenceStep } from '../reference/reference-model.js';
 import type { Scenario } from './arbitraries.js';
 
-/** One call into the engine: an event, an update flush after an event, or the end of input. */
+/** One call into the engine: an event, partitions going idle or an update flush after an event, or the end of input. */
 export interface Action {
-  readonly kind: 'event' | 'flush' | 'end';
+  readonly kind: 'event' | 'idle' | 'flush' | 'end';
   readonly index: number;
 }
 
@@ -18,38 +18,57 @@ export interface EngineStep extends Action {
   readonly outputs: readonly EngineOutput[];
 }
 
+/** How the input reaches the engine, and what happens between events. */
+export interface RunOptions {
+  /** Event indices after which flushUpdates is called. */
+  readonly flushAfter?: ReadonlySet<number>;
+  /** The source partition of each event, by index (0 when left out). */
+  readonly partitions?: readonly (string | number)[];
+  /** Partitions reported idle after the event of that index (before its flush). */
+  readonly idleAfter?: ReadonlyMap<number, readonly (string | number)[]>;
+  /** Positions in the list of actions before which the engine is snapshotted, sent through JSON and restored. */
+  readonly restartBefore?: ReadonlySet<number>;
+  /** Positions in the list of actions before which the key table forgets keys with no state left. */
+  readonly sweepBefore?: ReadonlySet<number>;
+}
+
 /** The calls, in the order the reference model takes its steps. */
-export function actionsOf(eventCount: number, flushAfter: ReadonlySet<number>): Action[] {
+export function actionsOf(eventCount: number, options: RunOptions = {}): Action[] {
   const actions: Action[] = [];
   for (let index = 0; index < eventCount; index++) {
     actions.push({ kind: 'event', index });
-    if (flushAfter.has(index)) actions.push({ kind: 'flush', index });
+    if (options.idleAfter?.has(index) === true) actions.push({ kind: 'idle', index });
+    if (options.flushAfter?.has(index) === true) actions.push({ kind: 'flush', index });
   }
   actions.push({ kind: 'end', index: eventCount });
   return actions;
 }
 
-/**
- * Runs the engine on one partition. Before each action whose position is in `restartBefore`, the
- * engine is snapshotted, the snapshot goes through JSON, and a new engine restored from it carries on.
- */
-export function runEngine(
-  spec: PipelineSpec,
-  events: readonly ClickEvent[],
-  flushAfter: ReadonlySet<number>,
-  restartBefore: ReadonlySet<number> = new Set(),
-): EngineStep[] {
+/** Runs the engine through the actions of `options`, collecting each call's outputs. */
+export function runEngine(spec: PipelineSpec, events: readonly ClickEvent[], options: RunOptions = {}): EngineStep[] {
   let engine = new WindowAggregator(spec);
   const steps: EngineStep[] = [];
-  actionsOf(events.length, flushAfter).forEach((action, position) => {
-    if (restartBefore.has(position)) {
+  actionsOf(events.length, options).forEach((action, position) => {
+    if (options.sweepBefore?.has(position) === true) engine.sweepKeys();
+    if (options.restartBefore?.has(position) === true) {
       const text = JSON.stringify(takeSnapshot(engine));
       engine = restoreSnapshot(spec, JSON.parse(text));
     }
     const out: EngineOutput[] = [];
-    if (action.kind === 'event') engine.onEvent(events[action.index] as ClickEvent, 0, out);
-    else if (action.kind === 'flush') engine.flushUpdates(out);
-    else engine.onEndOfInput(out);
+    switch (action.kind) {
+      case 'event':
+        engine.onEvent(events[action.index] as ClickEvent, options.partitions?.[action.index] ?? 0, out);
+        break;
+      case 'idle':
+        for (const p of options.idleAfter?.get(action.index) ?? []) engine.onPartitionIdle(p, out);
+        break;
+      case 'flush':
+        engine.flushUpdates(out);
+        break;
+      case 'end':
+        engine.onEndOfInput(out);
+        break;
+    }
     steps.push({ ...action, outputs: out });
   });
   return steps;
@@ -147,8 +166,8 @@ export function describeScenario(s: Scenario): string {
   const lines = [
     `keyBy ${JSON.stringify(spec.keyBy)} filter ${JSON.stringify(spec.filter)} emit ${spec.emit} bound ${spec.time.maxOutOfOrdernessMs} lateness ${spec.time.allowedLatenessMs}`,
     `windows ${JSON.stringify(spec.windows)}`,
-    `flushAfter ${JSON.stringify([...s.flushAfter].sort((a, b) => a - b))} restartPoints ${JSON.stringify(s.restartPoints)}`,
-    ...s.events.map((e, i) => `  #${i} t=${e.eventTimeMs} ${JSON.stringify(e.fields, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}`),
+    `flushAfter ${JSON.stringify([...s.flushAfter].sort((a, b) => a - b))} restartPoints ${JSON.stringify(s.restartPoints)} idleAfter ${JSON.stringify([...s.idleAfter])}`,
+    ...s.events.map((e, i) => `  #${i} p${String(s.partitions[i] ?? 0)} t=${e.eventTimeMs} ${JSON.stringify(e.fields, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}`),
   ];
   return lines.join('\n');
 }

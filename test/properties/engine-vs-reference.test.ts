@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import type { WindowResult } from '../../src/core/emit/outputs.js';
 import { referenceRun } from '../reference/reference-model.js';
-import { scenarioArb, type Scenario } from './arbitraries.js';
+import { routingOf, scenarioArb, type Scenario } from './arbitraries.js';
 import { checkCloseOrder, compareWithReference, describeResult, describeScenario, isClose, runEngine } from './engine-harness.js';
 
 /** Fixed in CI; set PROPERTY_SEED / PROPERTY_RUNS to explore further. */
@@ -71,8 +71,8 @@ describe('the engine against the reference model', () => {
   it('emits in final mode exactly the reference results and late records, in close-time order', () => {
     fc.assert(
       fc.property(scenarioArb({ emit: 'final' }), (s) => {
-        const expected = referenceRun(s.spec, s.events, { filter: s.filter, flushAfter: s.flushAfter });
-        const actual = runEngine(s.spec, s.events, s.flushAfter);
+        const expected = referenceRun(s.spec, s.events, { filter: s.filter, ...routingOf(s) });
+        const actual = runEngine(s.spec, s.events, routingOf(s));
         fail([...compareWithReference(expected.steps, actual, s.events), ...checkCloseOrder(s.spec, actual)], s);
       }),
       RUN,
@@ -82,10 +82,10 @@ describe('the engine against the reference model', () => {
   it('emits in update mode the reference revisions, and the last revision of each window is its final-mode result', () => {
     fc.assert(
       fc.property(scenarioArb({ emit: 'update' }), (s) => {
-        const expected = referenceRun(s.spec, s.events, { filter: s.filter, flushAfter: s.flushAfter });
-        const actual = runEngine(s.spec, s.events, s.flushAfter);
+        const expected = referenceRun(s.spec, s.events, { filter: s.filter, ...routingOf(s) });
+        const actual = runEngine(s.spec, s.events, routingOf(s));
         const finalSpec = { ...s.spec, emit: 'final' as const };
-        const finalRun = runEngine(finalSpec, s.events, s.flushAfter);
+        const finalRun = runEngine(finalSpec, s.events, routingOf(s));
         const results = (steps: typeof actual): WindowResult[] => steps.flatMap((st) => st.outputs.filter((o): o is WindowResult => o.kind === 'result'));
         fail(
           [

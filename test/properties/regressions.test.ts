@@ -41,7 +41,7 @@ describe('regressions found by the property tests', () => {
     //   (the next one that happens to have an event just before it).
     const spec = pipeline([{ kind: 'global', name: 'g', everyMs: 10 }], { boundMs: 10 });
     const events = [event(5), event(30), event(5)];
-    const steps = runEngine(spec, events, new Set());
+    const steps = runEngine(spec, events);
     expect(steps.flatMap((s) => rows(s.outputs))).toEqual([
       ['g', 0, 10, '{}', 1],
       ['g', 0, 30, '{}', 2],
@@ -55,7 +55,7 @@ describe('regressions found by the property tests', () => {
     //   At the end of input the report at 13 comes before the session closing at 25.
     const spec = pipeline([{ kind: 'session', name: 's', gapMs: 13 }, { kind: 'global', name: 'g', everyMs: 1 }]);
     const events = [event(1000), event(1012)];
-    const steps = runEngine(spec, events, new Set());
+    const steps = runEngine(spec, events);
     expect(checkCloseOrder(spec, steps)).toEqual([]);
     expect(rows(steps[2]?.outputs ?? [])).toEqual([
       ['g', 0, 1013, '{}', 2],
@@ -68,9 +68,21 @@ describe('regressions found by the property tests', () => {
     const spec = pipeline([{ kind: 'session', name: 's', gapMs: 19 }], { latenessMs: 1, emit: 'update' });
     const events = [event(1019), event(1000)];
     const flushAfter = new Set([1]);
-    expect(visible(runEngine(spec, events, flushAfter, new Set([2])).flatMap((s) => s.outputs))).toBe(
-      visible(runEngine(spec, events, flushAfter).flatMap((s) => s.outputs)),
+    expect(visible(runEngine(spec, events, { flushAfter, restartBefore: new Set([2]) }).flatMap((s) => s.outputs))).toBe(
+      visible(runEngine(spec, events, { flushAfter }).flatMap((s) => s.outputs)),
     );
+  });
+
+  it('moves the watermark when a partition comes back from idle while every other one is idle', () => {
+    //   bound 0, lateness 0, tumbling 1: p0 at 1000 (W 1000), p1 at 1002 (W min = 1000); both go
+    //   idle (W stays); p1 comes back with an old time: it is the only active one, W = 1002, so
+    //   [1000, 1001) closes now, not at the end of the input.
+    const spec = pipeline([{ kind: 'tumbling', name: 't', sizeMs: 1, offsetMs: 0 }]);
+    const events = [event(1000), event(1002), event(1000)];
+    const options = { partitions: [0, 1, 1], idleAfter: new Map([[1, [1, 0]]]) };
+    const steps = runEngine(spec, events, options);
+    expect(rows(steps[3]?.outputs ?? [])).toEqual([['t', 1000, 1001, '{}', 2]]);
+    expect(compareWithReference(referenceRun(spec, events, options).steps, steps, events)).toEqual([]);
   });
 
   it('closes sessions of two keys in the same order after a restore when one start moved back', () => {
@@ -78,8 +90,8 @@ describe('regressions found by the property tests', () => {
     //   "us" starts at 4. Both close at 8 with start 4, in key order, with or without a restart.
     const spec = pipeline([{ kind: 'session', name: 's', gapMs: 2 }], { boundMs: 1, latenessMs: 1, keyBy: ['country'] });
     const events = [event(1005, { country: [1] }), event(1004, { country: [1] }), event(1004, { country: 'us' }), event(1005, { country: 'us' })];
-    const straight = runEngine(spec, events, new Set());
-    expect(visible(runEngine(spec, events, new Set(), new Set([2])).flatMap((s) => s.outputs))).toBe(visible(straight.flatMap((s) => s.outputs)));
+    const straight = runEngine(spec, events);
+    expect(visible(runEngine(spec, events, { restartBefore: new Set([2]) }).flatMap((s) => s.outputs))).toBe(visible(straight.flatMap((s) => s.outputs)));
     expect(checkCloseOrder(spec, straight)).toEqual([]);
   });
 });

@@ -45,11 +45,12 @@ export interface ReferenceLate {
 }
 
 /**
- * What came out at one point of the run: after event `index` (`event`), at an update flush after
- * event `index` (`flush`), or at the end of the input (`end`, index = number of events).
+ * What came out at one point of the run: after event `index` (`event`), when partitions went idle
+ * after event `index` (`idle`), at an update flush after event `index` (`flush`), or at the end of
+ * the input (`end`, index = number of events).
  */
 export interface ReferenceStep {
-  readonly kind: 'event' | 'flush' | 'end';
+  readonly kind: 'event' | 'idle' | 'flush' | 'end';
   readonly index: number;
   readonly results: ReferenceResult[];
   readonly late: ReferenceLate[];
@@ -66,6 +67,10 @@ export interface ReferenceOptions {
   readonly filter?: (fields: Readonly<Record<string, FieldValue>>) => boolean;
   /** Event indices after which an update flush happens (it emits nothing in final mode). */
   readonly flushAfter?: ReadonlySet<number>;
+  /** The source partition of each event, by index; all events are on partition 0 when left out. */
+  readonly partitions?: readonly (string | number)[];
+  /** Partitions reported idle (no events for the idle timeout) after the event of that index, before its flush. */
+  readonly idleAfter?: ReadonlyMap<number, readonly (string | number)[]>;
 }
 
 interface Arrival {
@@ -173,9 +178,11 @@ export function windowsContaining(spec: WindowSpec, t: number): { start: number;
 }
 
 /**
- * Runs the contract over `events` in arrival order on one partition. The watermark is max event
- * time − maxOutOfOrderness, moved after every event (filtered ones included); an event is judged
- * against the watermark before its own move.
+ * Runs the contract over `events` in arrival order. The watermark is the minimum over the active
+ * partitions seen so far of (max event time − maxOutOfOrderness); it never goes back, and it moves
+ * after every event (filtered ones included) and when a partition goes idle. An idle partition
+ * counts again once it has an event; while every partition is idle the watermark stays. An event
+ * is judged against the watermark before its own move.
  */
 export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent[], options: ReferenceOptions = {}): ReferenceRun {
   if (spec.filter !== null && options.filter === undefined) throw new Error('the reference needs the filter as a predicate');
@@ -194,6 +201,13 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
   const globalReported = spec.windows.map(() => new Map<string, { count: number; reports: number }>());
   const steps: ReferenceStep[] = [];
   let watermark = Number.NEGATIVE_INFINITY;
+  const partitions = new Map<string | number, { maxMs: number; isIdle: boolean }>();
+  /** The watermark the partitions justify now, never below the current one. */
+  const nextWatermark = (): number => {
+    const active = [...partitions.values()].filter((p) => !p.isIdle);
+    if (active.length === 0) return watermark;
+    return Math.max(watermark, Math.min(...active.map((p) => p.maxMs)) - spec.time.maxOutOfOrdernessMs);
+  };
 
   const countResult = (w: WindowSpec, windowIndex: number, members: readonly Arrival[], keyJson: string): ReferenceResult => ({
     window: w.name,
@@ -362,10 +376,26 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
       });
       if (missed.length > 0) step.late.push({ index, windows: missed, watermarkMs: watermark });
     }
-    const next = Math.max(watermark, t - spec.time.maxOutOfOrdernessMs);
+    const partition = options.partitions?.[index] ?? 0;
+    const seen = partitions.get(partition);
+    partitions.set(partition, { maxMs: Math.max(t, seen?.maxMs ?? t), isIdle: false });
+    const next = nextWatermark();
     advance(watermark, next, step.results);
     watermark = next;
     steps.push(step);
+    const idle = options.idleAfter?.get(index);
+    if (idle !== undefined) {
+      const idleStep: ReferenceStep = { kind: 'idle', index, results: [], late: [] };
+      for (const p of idle) {
+        const state = partitions.get(p);
+        if (state === undefined) continue; // a partition never seen holds nothing back
+        state.isIdle = true;
+        const afterIdle = nextWatermark();
+        advance(watermark, afterIdle, idleStep.results);
+        watermark = afterIdle;
+      }
+      steps.push(idleStep);
+    }
     if (flushAfter.has(index)) {
       // In final mode a flush emits nothing; the step is kept so both modes line up.
       const flushStep: ReferenceStep = { kind: 'flush', index, results: [], late: [] };
