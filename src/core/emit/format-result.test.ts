@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyEntry } from '../operator/key-table.js';
+import type { GroupKey } from '../operator/key-table.js';
 import { ResultFormatter } from './format-result.js';
 import type { WindowResult } from './outputs.js';
 
-const key = (k: Record<string, string | number>): KeyEntry => ({ id: 0, key: k, keyJson: JSON.stringify(k), lastSlice: null, lastPartial: null });
+const key = (k: Record<string, string | number>): GroupKey => ({ id: 0, key: k, keyJson: JSON.stringify(k) });
 const result = (over: Partial<WindowResult>): WindowResult => ({
   kind: 'result', window: 'w', windowKind: 'tumbling', start: 0, end: 60_000, key: key({ user_id: 1 }),
   values: [3, 1.5, null], revision: 0, isFinal: true, windowIndex: null, ...over,

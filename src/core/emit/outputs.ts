@@ -2,7 +2,7 @@
 
 import type { ResultValues } from '../aggregate/aggregate-plan.js';
 import type { ClickEvent } from '../event/click-event.js';
-import type { KeyEntry } from '../operator/key-table.js';
+import type { GroupKey } from '../operator/key-table.js';
 import type { EpochMs } from '../time/epoch.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 
@@ -13,7 +13,7 @@ export interface WindowResult {
   readonly windowKind: WindowSpec['kind'];
   readonly start: EpochMs;
   readonly end: EpochMs;
-  readonly key: KeyEntry;
+  readonly key: GroupKey;
   /** In the order of the job's aggregations (AggregatePlan.outputNames). */
   readonly values: ResultValues;
   /** 0, 1, 2… per (window, start, key) in update mode; the highest one is the final result. */

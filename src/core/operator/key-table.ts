@@ -3,11 +3,17 @@
 import type { Partial } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
 
-/** One distinct group: its id, its values by field (for output), and their JSON text (built once). */
-export interface KeyEntry {
+/** One distinct group as results show it: its id, its values by field, and their JSON text (built once). */
+export interface GroupKey {
   readonly id: number;
   readonly key: Readonly<Record<string, FieldValue>>;
   readonly keyJson: string;
+}
+
+/** A group inside the engine: the group and the aggregator's per-key cache. */
+export interface KeyEntry {
+  readonly id: number;
+  readonly group: GroupKey;
   /**
    * The slice this key last added to and its partial there: most events of a key land in the
    * same slice as its previous one, and this saves a map lookup per event (kept by the aggregator).
@@ -72,7 +78,7 @@ export class KeyTable {
 
   /** Adds an entry under its key values. */
   private link(id: number, key: Record<string, FieldValue>): KeyEntry {
-    const entry: KeyEntry = { id, key, keyJson: JSON.stringify(key), lastSlice: null, lastPartial: null };
+    const entry: KeyEntry = { id, group: { id, key, keyJson: JSON.stringify(key) }, lastSlice: null, lastPartial: null };
     this.entries.set(id, entry);
     const fields = this.fields;
     const last = fields.length === 0 ? null : key[fields[fields.length - 1] as string];
@@ -96,10 +102,11 @@ export class KeyTable {
     return level;
   }
 
-  get(id: number): KeyEntry {
+  /** The group with this id (for results). */
+  get(id: number): GroupKey {
     const entry = this.entries.get(id);
     if (entry === undefined) throw new Error(`unknown key id ${id}`);
-    return entry;
+    return entry.group;
   }
 
   find(id: number): KeyEntry | undefined {
@@ -116,7 +123,7 @@ export class KeyTable {
     for (const [id, entry] of this.entries) {
       if (live.has(id)) continue;
       this.entries.delete(id);
-      this.unlink(entry.key);
+      this.unlink(entry.group.key);
       removed++;
     }
     return removed;
@@ -141,7 +148,7 @@ export class KeyTable {
 
   /** The table as plain data, for snapshots. */
   encode(): { nextId: number; keys: [number, Record<string, FieldValue>][] } {
-    return { nextId: this.nextId, keys: [...this.entries.values()].map((e) => [e.id, e.key as Record<string, FieldValue>]) };
+    return { nextId: this.nextId, keys: [...this.entries.values()].map((e) => [e.id, e.group.key as Record<string, FieldValue>]) };
   }
 
   static decode(fields: readonly string[], encoded: ReturnType<KeyTable['encode']>): KeyTable {

@@ -125,6 +125,7 @@ export class WindowAggregator {
   /** Update mode: keys whose partial changed per slice since the last flush. */
   readonly dirtySlices = new Map<Slice, Set<number>>();
   readonly dirtySessions: [SessionDef, Session][] = [];
+  private readonly definitionOrder: ReadonlyMap<string, number>;
   /** True once onEndOfInput has run. */
   hasEnded = false;
   /** Slices dropped or merged since the last sweep of the key table. */
@@ -155,6 +156,7 @@ export class WindowAggregator {
       }
     });
     this.aligned = aligned;
+    this.definitionOrder = new Map(spec.windows.map((w, i) => [w.name, i]));
     this.sessionDefs = sessionDefs;
     this.countDefs = countDefs;
     this.slices = new SliceStore(this.cutter());
@@ -252,6 +254,8 @@ export class WindowAggregator {
     if (lateFor !== null) {
       this.stats.lateRecords++;
       for (const name of lateFor) this.stats.lateByWindow[name] = (this.stats.lateByWindow[name] ?? 0) + 1;
+      // Listed in definition order (aligned definitions were checked before sessions).
+      if (lateFor.length > 1) lateFor.sort((a, b) => (this.definitionOrder.get(a) ?? 0) - (this.definitionOrder.get(b) ?? 0));
       out.push({ kind: 'late', event, windows: lateFor, watermarkMs: watermark });
     }
     this.observe(partition, t, out);
