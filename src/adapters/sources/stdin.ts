@@ -12,10 +12,15 @@ export class StdinSource implements Source {
   constructor(private readonly input: Readable = process.stdin) {}
 
   async *batches(): AsyncGenerator<RawBatch> {
-    for await (const batch of splitLines(this.input)) {
-      const { firstLine } = batch;
-      yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'stdin', line: firstLine + i }) };
-      if (this.isStopped) break;
+    try {
+      for await (const batch of splitLines(this.input)) {
+        const { firstLine } = batch;
+        yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'stdin', line: firstLine + i }) };
+        if (this.isStopped) break;
+      }
+    } catch (error) {
+      // stop() destroys the input to end a pending read: the "premature close" that follows is the stop.
+      if (!this.isStopped) throw error;
     }
   }
 
