@@ -6,7 +6,7 @@ import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
 import type { Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import type { RawBatch, Source } from '../ports/source.js';
-import { JobRunner } from './job-runner.js';
+import { JobRunner, type Timer } from './job-runner.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 
 const spec = (emit: 'final' | 'update' = 'final'): PipelineSpec => ({
@@ -20,8 +20,9 @@ const spec = (emit: 'final' | 'update' = 'final'): PipelineSpec => ({
 
 const line = (user: number, t: number): string => JSON.stringify({ user_id: user, page: '/', timestamp: t });
 
-function setUp(source: Source, emit: 'final' | 'update' = 'final', clock: Clock = { now: () => 0 }) {
+function setUp(source: Source, emit: 'final' | 'update' = 'final', clock: Clock = { now: () => 0 }, timer?: Timer) {
   const io = {
+    ...(timer === undefined ? {} : { timer }),
     source,
     results: new MemorySink<WindowResult>(),
     deadLetters: new MemorySink<DeadLetter>(),
@@ -113,6 +114,15 @@ describe('JobRunner', () => {
     expect(set.io.results.items.map((r) => r.values[0])).toEqual([60]);
   });
 
+  it('fails when an output cannot be flushed at close: nothing is lost silently', async () => {
+    const { runner, io } = setUp(new MemorySource([line(1, 0)], 1));
+    io.results.close = async () => {
+      throw new Error('ENOSPC');
+    };
+    await expect(runner.run()).rejects.toThrow('ENOSPC');
+    expect(runner.status()).toMatchObject({ state: 'failed', error: 'ENOSPC' });
+  });
+
   it('fails with the sink error and says so in its status', async () => {
     const { runner, io } = setUp(new MemorySource([line(1, 0), line(1, 70_000)], 1));
     io.results.write = async () => {
@@ -145,5 +155,49 @@ describe('JobRunner idle partitions', () => {
     await runner.run();
     // Without the idle timeout (30 s) partition 1 would hold the watermark at 1 s and close nothing.
     expect(io.results.items.map((r) => r.start)).toEqual([0, 60_000, 120_000, 180_000]);
+  });
+});
+
+describe('JobRunner timers', () => {
+  const tick = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+  };
+
+  it('in update mode flushes changed windows while the source waits for input', async () => {
+    let now = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batchOf = (l: string): RawBatch => ({ partition: 0, records: [l], positionOf: () => ({ kind: 'stdin', line: 1 }) });
+    const source: Source = {
+      description: 'slow',
+      isBounded: true,
+      async *batches() {
+        yield batchOf(line(1, 0));
+        await gate;
+        yield batchOf(line(1, 1000));
+      },
+      stop() {},
+    };
+    const fire: (() => void)[] = [];
+    const timer: Timer = () => {
+      let resolve: () => void = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      fire.push(resolve);
+      return { promise, cancel() {} };
+    };
+    const { runner, io } = setUp(source, 'update', { now: () => now }, timer);
+    const done = runner.run();
+    await tick();
+    expect(io.results.items).toEqual([]);
+    now = 1500;
+    fire[fire.length - 1]?.();
+    await tick();
+    expect(io.results.items.map((r) => [r.values[0], r.revision, r.isFinal])).toEqual([[1, 0, false]]);
+    release();
+    await done;
+    expect(io.results.items.map((r) => [r.values[0], r.revision, r.isFinal])).toEqual([
+      [1, 0, false],
+      [2, 1, true],
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import { WindowAggregator, type EngineGauges, type EngineStats } from '../core/o
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Sink } from '../ports/sink.js';
-import type { Source } from '../ports/source.js';
+import type { RawBatch, Source } from '../ports/source.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 
 /** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
@@ -22,6 +22,19 @@ export interface RunnerOptions {
   readonly progressIntervalMs?: number;
 }
 
+/** A cancellable wait of processing time (tests pass a fake one). */
+export type Timer = (ms: number) => { readonly promise: Promise<void>; cancel(): void };
+
+const realTimer: Timer = (ms) => {
+  let handle: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    handle = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(handle) };
+};
+
+const TICK = Symbol('tick');
+
 export interface JobIo {
   readonly source: Source;
   readonly results: Sink<WindowResult>;
@@ -29,6 +42,13 @@ export interface JobIo {
   readonly lateRecords: Sink<LateOutputRecord>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Default: real timers. */
+  readonly timer?: Timer;
+}
+
+/** EPIPE: the reader of a pipe went away. */
+function isReaderGone(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
 export type JobState = 'created' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
@@ -101,8 +121,26 @@ export class JobRunner {
     let lastProgressRecords = 0;
     const isUpdateMode = this.spec.emit === 'update';
     logger.info({ job: this.options.name, source: io.source.description }, 'job started');
+    const iterator = io.source.batches()[Symbol.asyncIterator]();
+    // Between batches the job still has work on a timer: update-mode flushes (every interval of
+    // processing time, not only when input arrives) and idle partitions.
+    const tickEveryMs = (): number | null =>
+      isUpdateMode ? this.options.updateIntervalMs : this.lastSeenAt.size >= 2 ? this.spec.time.idleTimeoutMs : null;
+    const onTick = async (): Promise<void> => {
+      const out: EngineOutput[] = [];
+      const now = clock.now();
+      if (isUpdateMode && now - lastFlush >= this.options.updateIntervalMs) {
+        engine.flushUpdates(out);
+        lastFlush = now;
+      }
+      this.releaseIdlePartitions(now, out);
+      await this.writeOutputs(out, [], []);
+    };
     try {
-      for await (const batch of io.source.batches()) {
+      for (;;) {
+        const next = await this.nextBatch(iterator, tickEveryMs, onTick);
+        if (next.done === true) break;
+        const batch = next.value;
         const out: EngineOutput[] = [];
         const bad: DeadLetter[] = [];
         const late: LateOutputRecord[] = [];
@@ -149,7 +187,7 @@ export class JobRunner {
       // stop() may have changed the state while the loop awaited.
       const wasStopped = (this.state as JobState) === 'stopping';
       if (!wasStopped && io.source.isBounded) {
-        engine.flushUpdates(out);
+        // Every window closes now and emits its final revision: a flush first would only repeat it.
         engine.onEndOfInput(out);
       } else if (isUpdateMode) {
         engine.flushUpdates(out);
@@ -157,7 +195,7 @@ export class JobRunner {
       await this.writeOutputs(out, [], []);
       this.state = wasStopped ? 'stopped' : 'finished';
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'EPIPE') {
+      if (isReaderGone(error)) {
         // The reader of a pipe went away (`tally run … | head`): stop as on SIGTERM, not a failure.
         logger.warn({ job: this.options.name }, 'output closed by its reader (EPIPE): stopping');
         io.source.stop();
@@ -169,10 +207,38 @@ export class JobRunner {
       logger.error({ job: this.options.name, err: error }, 'job failed');
       throw error;
     } finally {
-      await Promise.allSettled([io.results.close(), io.deadLetters.close(), io.lateRecords.close()]);
+      const closed = await Promise.allSettled([io.results.close(), io.deadLetters.close(), io.lateRecords.close()]);
+      const failure = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected' && !isReaderGone(c.reason));
+      // Output that could not be flushed is output lost: the job has failed, whatever came before.
+      if (failure !== undefined && this.state !== 'failed') {
+        this.state = 'failed';
+        this.error = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
+        logger.error({ job: this.options.name, err: failure.reason }, 'job failed: an output could not be flushed');
+        // eslint-disable-next-line no-unsafe-finally -- the close failure must replace a normal return
+        throw failure.reason;
+      }
     }
     logger.info({ job: this.options.name, state: this.state, ...this.summary() }, 'job ended');
     return this.status();
+  }
+
+  /** The next batch; while waiting for it, `onTick` runs every `tickEveryMs()` (when not null). */
+  private async nextBatch(
+    iterator: AsyncIterator<RawBatch>,
+    tickEveryMs: () => number | null,
+    onTick: () => Promise<void>,
+  ): Promise<IteratorResult<RawBatch>> {
+    const next = iterator.next();
+    for (;;) {
+      const every = tickEveryMs();
+      if (every === null) return next;
+      const timer = this.io.timer ?? realTimer;
+      const tick = timer(every);
+      const winner = await Promise.race([next, tick.promise.then(() => TICK)]);
+      tick.cancel();
+      if (winner !== TICK) return winner as IteratorResult<RawBatch>;
+      await onTick();
+    }
   }
 
   /** Processing time of the last batch per partition, for the idle timeout. */

@@ -51,4 +51,9 @@ describe('Moments', () => {
       expect([back.n, back.min, back.max, back.mean()]).toEqual([m.n, m.min, m.max, m.mean()]);
     }
   });
+
+  it('reports an overflowing sum as infinite, not NaN', () => {
+    expect(of([1e308, 1e308]).total()).toBe(Number.POSITIVE_INFINITY);
+    expect(of([1e308, 1e308, -1e308]).total()).toBe(Number.POSITIVE_INFINITY);
+  });
 });

@@ -72,7 +72,8 @@ export class Moments {
 
   /** Sum of the values; 0 when there are none. */
   total(): number {
-    return this.sum + this.sumCompensation;
+    // After an overflow the compensation is meaningless (∞ − ∞): the plain sum says what happened.
+    return Number.isFinite(this.sum) ? this.sum + this.sumCompensation : this.sum;
   }
 
   /** Arithmetic mean, or null when there are no values. */

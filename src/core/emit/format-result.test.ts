@@ -33,4 +33,10 @@ describe('ResultFormatter', () => {
       ['v', 60_000, { user_id: 1 }, 3],
     ]);
   });
+
+  it('writes null for aggregates that overflowed and for ISO times past the Date range', () => {
+    const f = new ResultFormatter(['a', 'b', 'c'], false);
+    const r = JSON.parse(f.format(result({ start: 8.64e15, end: 8.64e15 + 60_000, values: [Number.NaN, Number.POSITIVE_INFINITY, 1] }))) as Record<string, unknown>;
+    expect([r.start_iso, r.end_iso, r.a, r.b, r.c]).toEqual(['+275760-09-13T00:00:00.000Z', null, null, null, 1]);
+  });
 });

@@ -1,5 +1,6 @@
 // NDJSON text of a window result: the output format of file, stdout and (later) Kafka sinks.
 
+import { toIsoUtc } from '../time/epoch.js';
 import type { WindowResult } from './outputs.js';
 
 /**
@@ -27,7 +28,7 @@ export class ResultFormatter {
         window = JSON.stringify(result.window);
         this.windowNames.set(result.window, window);
       }
-      this.prefix = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":"${this.isoOf(result.start)}","end_iso":"${this.isoOf(result.end)}","key":`;
+      this.prefix = `{"window":${window},"start":${result.start},"end":${result.end},"start_iso":${this.isoOf(result.start)},"end_iso":${this.isoOf(result.end)},"key":`;
       this.prefixWindow = result.window;
       this.prefixStart = result.start;
       this.prefixEnd = result.end;
@@ -36,7 +37,8 @@ export class ResultFormatter {
     const values = result.values;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      line += `${this.names[i] as string}${v === null || v === undefined ? 'null' : v}`;
+      // JSON has no NaN or infinities: an aggregate that overflowed is written as null.
+      line += `${this.names[i] as string}${v === null || v === undefined || !Number.isFinite(v) ? 'null' : v}`;
     }
     if (result.windowIndex !== null) line += `,"window_index":${result.windowIndex}`;
     if (this.isUpdateMode) line += `,"revision":${result.revision},"final":${result.isFinal}`;
@@ -48,14 +50,16 @@ export class ResultFormatter {
   private prefixStart = Number.NaN;
   private prefixEnd = Number.NaN;
 
-  /** Many results share window edges: cache their ISO text (bounded, cleared when full). */
+  /** Many results share window edges: cache their quoted ISO text (bounded, cleared when full). */
   private readonly isoCache = new Map<number, string>();
 
+  /** `"2026-11-23T00:00:00.000Z"`, or `null` past the end of the Date range (a window end can be). */
   private isoOf(ms: number): string {
     let text = this.isoCache.get(ms);
     if (text === undefined) {
       if (this.isoCache.size >= 4096) this.isoCache.clear();
-      text = new Date(ms).toISOString();
+      const iso = toIsoUtc(ms);
+      text = iso === null ? 'null' : `"${iso}"`;
       this.isoCache.set(ms, text);
     }
     return text;
