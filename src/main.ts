@@ -13,13 +13,16 @@ import type { Logger } from './ports/logger.js';
 import type { Sink } from './ports/sink.js';
 import type { Source } from './ports/source.js';
 import { JobRunner } from './runtime/job-runner.js';
+import { ClickGenerator } from './adapters/sources/click-generator.js';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { pinoLogger } from './adapters/logging/pino-logger.js';
 import { formatDeadLetter, formatLateRecord, type DeadLetter, type LateOutputRecord } from './runtime/side-records.js';
 
-export function buildSource(spec: SourceSpec, clock: Clock): Source {
+export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Number.POSITIVE_INFINITY): Source {
   switch (spec.type) {
-    case 'file': return new FileSource(spec.path);
-    case 'stdin': return new StdinSource();
+    case 'file': return new FileSource(spec.path, maxRecordBytes);
+    case 'stdin': return new StdinSource(process.stdin, maxRecordBytes);
     case 'generator':
       return new GeneratorSource(
         {
@@ -63,7 +66,7 @@ export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
     job,
     { name: job.name, maxRecordBytes: job.maxRecordBytes, updateIntervalMs: job.updateIntervalMs },
     {
-      source: buildSource(job.source, clock),
+      source: buildSource(job.source, clock, job.maxRecordBytes),
       results: buildResultSink(job.sink, job),
       deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter),
       lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord),
@@ -71,4 +74,31 @@ export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
       logger: options.logger ?? pinoLogger(),
     },
   );
+}
+
+/** The service's logger: JSON lines on standard error. */
+export function createLogger(level: string): Logger {
+  return pinoLogger(level);
+}
+
+export interface GenerateOptions {
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly users: number;
+  readonly pages: number;
+  readonly seed: number;
+  readonly startTimeMs: number;
+}
+
+/** Writes generated click lines to a stream, honouring its backpressure (`tally generate`). */
+export async function writeGeneratedClicks(options: GenerateOptions, out: Writable): Promise<void> {
+  const generator = new ClickGenerator({ ...options });
+  let chunk = '';
+  for (let i = 0; i < options.events; i++) {
+    chunk += `${generator.next()}\n`;
+    if (chunk.length >= 1 << 16 || i === options.events - 1) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
 }

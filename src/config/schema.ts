@@ -18,6 +18,7 @@ import type { CalendarUnit, WindowSpec } from '../core/windows/window-spec.js';
 import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
 import { didYouMean, problemsFromIssues, unknownKeyMessage, type ConfigProblem } from './problems.js';
 import { describeValue, formatCount, joinWords, spellDuration } from './text.js';
+import { gcd } from '../core/util/gcd.js';
 
 const SECOND_MS = 1_000;
 const DAY_MS = 86_400_000;
@@ -250,12 +251,6 @@ const windowObject = strictObject(
 type WindowFields = z.output<typeof windowObject>;
 type WindowFieldsInput = z.input<typeof windowObject>;
 
-function gcd(a: number, b: number): number {
-  let x = a;
-  let y = b;
-  while (y !== 0) [x, y] = [y, x % y];
-  return x;
-}
 
 /** Checks a size or gap: > 0 and ≤ 366 days. */
 function checkSpan(ctx: z.core.$RefinementCtx, label: string, ms: number, path: readonly (string | number)[]): boolean {

@@ -124,6 +124,19 @@ describe('tally run', () => {
     expect(stderr).toContain('stopped');
   });
 
+  it('stops on SIGINT while reading an open stdin, exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./cli-support.js');
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--source', 'stdin', '--sink', 'stdout', '--log-level', 'warn'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.write(`${input.slice(0, 50).join('\n')}\n`);
+    setTimeout(() => child.kill('SIGINT'), 1000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toContain('stopped');
+    expect(code).toBe(0);
+  });
+
   it('stops a never-ending job on SIGTERM, exits 0 and says it stopped', async () => {
     writeText(dir, 'endless.yaml', `
 name: endless

@@ -9,14 +9,18 @@ export class FileSource implements Source {
   readonly isBounded = true;
   private isStopped = false;
 
-  constructor(private readonly path: string) {
+  /** Lines longer than maxLineBytes are cut to a prefix that the parser reports TOO_LARGE. */
+  constructor(
+    private readonly path: string,
+    private readonly maxLineBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.description = `file ${path}`;
   }
 
   async *batches(): AsyncGenerator<RawBatch> {
     const stream = createReadStream(this.path, { highWaterMark: 1 << 20 });
     try {
-      for await (const batch of splitLines(stream)) {
+      for await (const batch of splitLines(stream, this.maxLineBytes)) {
         const { firstLine } = batch;
         const file = this.path;
         yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'file', file, line: firstLine + i }) };

@@ -9,11 +9,15 @@ export class StdinSource implements Source {
   readonly isBounded = true;
   private isStopped = false;
 
-  constructor(private readonly input: Readable = process.stdin) {}
+  /** Lines longer than maxLineBytes are cut to a prefix that the parser reports TOO_LARGE. */
+  constructor(
+    private readonly input: Readable = process.stdin,
+    private readonly maxLineBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   async *batches(): AsyncGenerator<RawBatch> {
     try {
-      for await (const batch of splitLines(this.input)) {
+      for await (const batch of splitLines(this.input, this.maxLineBytes)) {
         const { firstLine } = batch;
         yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'stdin', line: firstLine + i }) };
         if (this.isStopped) break;

@@ -47,4 +47,14 @@ describe('KeyTable', () => {
     expect([back.intern({ user_id: 5 }).id, back.intern({ user_id: 'x' }).id]).toEqual(ids);
     expect(back.intern({ user_id: 6 }).id).toBe(2);
   });
+
+  it('reads only own fields of the record: constructor and __proto__ are data, not inherited', () => {
+    const t = new KeyTable(['constructor']);
+    expect(t.get(t.intern(JSON.parse('{"user_id":1}') as Record<string, never>).id).keyJson).toBe('{"constructor":null}');
+    const p = new KeyTable(['__proto__']);
+    const a = p.intern(JSON.parse('{"__proto__":"x"}') as Record<string, never>);
+    expect(p.get(a.id).keyJson).toBe('{"__proto__":"x"}');
+    expect(p.intern(JSON.parse('{}') as Record<string, never>).id).not.toBe(a.id);
+    expect(Object.getPrototypeOf(p.get(a.id).key)).toBe(Object.prototype);
+  });
 });

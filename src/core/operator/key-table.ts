@@ -33,6 +33,16 @@ type Record_ = Readonly<Record<string, FieldValue>>;
  * as they are different JSON values. A missing field groups as null. Objects and arrays (rare as
  * keys) compare by their JSON text.
  */
+/**
+ * A record's own field: JSON objects inherit from Object.prototype, so `constructor` or `__proto__`
+ * read through `record[f]` would find functions and prototypes that are not in the data.
+ */
+export function ownField(record: Record_, field: string): FieldValue | undefined {
+  const v = record[field];
+  if (typeof v !== 'object' && typeof v !== 'function') return v;
+  return v !== null && !Object.hasOwn(record, field) ? undefined : v;
+}
+
 function mapKey(value: FieldValue | undefined): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'object') return `\u0000json:${JSON.stringify(value)}`;
@@ -57,7 +67,7 @@ export class KeyTable {
     const fields = this.fields;
     if (fields.length === 1) {
       // The common case, one group-by field: an array index for small integer ids, else one map lookup.
-      const v = record[fields[0] as string];
+      const v = ownField(record, fields[0] as string);
       if (typeof v === 'number' && v >>> 0 === v && v < SMALL_INT_LIMIT) {
         const entry = this.smallInts[v];
         if (entry !== undefined) return entry;
@@ -67,11 +77,12 @@ export class KeyTable {
       }
     }
     const level = this.leafLevel(record);
-    const k = fields.length === 0 ? null : mapKey(record[fields[fields.length - 1] as string]);
+    const k = fields.length === 0 ? null : mapKey(ownField(record, fields[fields.length - 1] as string));
     const found = level.get(k) as KeyEntry | undefined;
     if (found !== undefined) return found;
     const key: Record<string, FieldValue> = {};
-    for (const f of fields) key[f] = record[f] ?? null;
+    // defineProperty: a field named __proto__ must become a field, not the key's prototype.
+    for (const f of fields) Object.defineProperty(key, f, { value: ownField(record, f) ?? null, enumerable: true, writable: true, configurable: true });
     const entry = this.link(this.nextId++, key);
     return entry;
   }
@@ -81,7 +92,7 @@ export class KeyTable {
     const entry: KeyEntry = { id, group: { id, key, keyJson: JSON.stringify(key) }, lastSlice: null, lastPartial: null };
     this.entries.set(id, entry);
     const fields = this.fields;
-    const last = fields.length === 0 ? null : key[fields[fields.length - 1] as string];
+    const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);
     this.leafLevel(key).set(mapKey(last), entry);
     if (fields.length === 1 && typeof last === 'number' && last >>> 0 === last && last < SMALL_INT_LIMIT) this.smallInts[last] = entry;
     return entry;
@@ -91,7 +102,7 @@ export class KeyTable {
     let level = this.root;
     const fields = this.fields;
     for (let i = 0; i < fields.length - 1; i++) {
-      const k = mapKey(record[fields[i] as string]);
+      const k = mapKey(ownField(record, fields[i] as string));
       let next = level.get(k) as Level | undefined;
       if (next === undefined) {
         next = new Map();
@@ -133,16 +144,16 @@ export class KeyTable {
     const fields = this.fields;
     const path: Level[] = [this.root];
     for (let i = 0; i < fields.length - 1; i++) {
-      const next = (path[i] as Level).get(mapKey(key[fields[i] as string])) as Level | undefined;
+      const next = (path[i] as Level).get(mapKey(ownField(key, fields[i] as string))) as Level | undefined;
       if (next === undefined) return;
       path.push(next);
     }
     const leaf = path[path.length - 1] as Level;
-    const last = fields.length === 0 ? null : key[fields[fields.length - 1] as string];
+    const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);
     leaf.delete(mapKey(last));
     if (fields.length === 1 && typeof last === 'number' && last >>> 0 === last && last < SMALL_INT_LIMIT) this.smallInts[last] = undefined;
     for (let i = path.length - 1; i > 0 && (path[i] as Level).size === 0; i--) {
-      (path[i - 1] as Level).delete(mapKey(key[fields[i - 1] as string]));
+      (path[i - 1] as Level).delete(mapKey(ownField(key, fields[i - 1] as string)));
     }
   }
 

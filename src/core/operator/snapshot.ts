@@ -21,6 +21,7 @@ export interface EngineSnapshot {
   readonly formatVersion: typeof SNAPSHOT_FORMAT_VERSION;
   readonly pipelineFingerprint: string;
   readonly hasEnded: boolean;
+  readonly droppedSinceSweep: number;
   readonly stats: EngineStats;
   readonly watermark: ReturnType<WatermarkTracker['encode']>;
   readonly keys: { nextId: number; keys: [number, Record<string, FieldValue>][] };
@@ -58,6 +59,7 @@ export function takeSnapshot(engine: WindowAggregator): EngineSnapshot {
     formatVersion: SNAPSHOT_FORMAT_VERSION,
     pipelineFingerprint: pipelineFingerprint(engine.spec),
     hasEnded: engine.hasEnded,
+    droppedSinceSweep: engine.droppedSinceSweep,
     stats: structuredClone(engine.stats),
     watermark: engine.watermark.encode(),
     keys: engine.keys.encode(),
@@ -121,6 +123,7 @@ export function restoreSnapshot(spec: PipelineSpec, snapshot: EngineSnapshot): W
   const engine = new WindowAggregator(spec);
   const plan = engine.plan;
   engine.hasEnded = snapshot.hasEnded;
+  engine.droppedSinceSweep = snapshot.droppedSinceSweep;
   Object.assign(engine.stats, structuredClone(snapshot.stats));
   engine.watermark = WatermarkTracker.decode(spec.time.maxOutOfOrdernessMs, snapshot.watermark);
   engine.keys = KeyTable.decode(spec.keyBy, snapshot.keys);

@@ -128,8 +128,8 @@ export class WindowAggregator {
   private readonly definitionOrder: ReadonlyMap<string, number>;
   /** True once onEndOfInput has run. */
   hasEnded = false;
-  /** Slices dropped or merged since the last sweep of the key table. */
-  private droppedSinceSweep = 0;
+  /** Slices dropped or merged since the last sweep of the key table (in snapshots: it decides when keys are forgotten). */
+  droppedSinceSweep = 0;
 
   constructor(spec: PipelineSpec) {
     this.spec = spec;

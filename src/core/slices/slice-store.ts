@@ -46,7 +46,7 @@ export class SliceStore {
     return undefined;
   }
 
-  /** The slice containing t, cut and inserted when missing; `created` tells which. */
+  /** The slice containing t, cut and inserted when missing (then onCreate sees it). */
   findOrCreate(t: EpochMs, onCreate: (slice: Slice) => void): Slice {
     const found = this.find(t);
     if (found !== undefined) return found;

@@ -52,9 +52,3 @@ export class MinHeap<T> {
     return this.items;
   }
 }
-
-/** Greatest common divisor of two positive integers. */
-export function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
-}

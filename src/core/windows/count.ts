@@ -2,7 +2,7 @@
 
 import type { AggregatePlan, Partial } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
-import { gcd } from '../util/min-heap.js';
+import { gcd } from '../util/gcd.js';
 
 /** A run of `blockSize` consecutive arrivals: the count-window counterpart of a time slice. */
 export interface CountBlock {

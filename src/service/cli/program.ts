@@ -5,11 +5,8 @@ import { EngineError } from '../../core/errors.js';
 import { readJobFile } from '../../config/load-job.js';
 import { describeJob } from '../../config/describe-job.js';
 import type { JobSpec, SinkSpec, SourceSpec } from '../../config/job-spec.js';
-import { buildJob } from '../../main.js';
-import { pinoLogger } from '../../adapters/logging/pino-logger.js';
-import { ClickGenerator } from '../../adapters/sources/click-generator.js';
+import { buildJob, createLogger, writeGeneratedClicks } from '../../main.js';
 import { readTimestamp } from '../../core/event/timestamp.js';
-import { once } from 'node:events';
 
 /** Exit codes: 0 done, 1 the job failed, 2 the job file or the command line is wrong. */
 export const EXIT_OK = 0;
@@ -79,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(options.source === undefined ? {} : { source: sourceOverride(options.source) }),
         ...(options.sink === undefined ? {} : { sink: sinkOverride(options.sink) }),
       };
-      const runner = buildJob(job, { logger: pinoLogger(options.logLevel) });
+      const runner = buildJob(job, { logger: createLogger(options.logLevel) });
       const stop = (): void => runner.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -115,14 +112,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return;
       }
       const [events, eventsPerSecond, users, pages, seed] = numbers.map(([, n]) => n) as [number, number, number, number, number];
-      const generator = new ClickGenerator({ eventsPerSecond, users, pages, seed, startTimeMs });
-      let chunk = '';
-      for (let i = 0; i < events; i++) {
-        chunk += `${generator.next()}\n`;
-        if (chunk.length >= 1 << 16 || i === events - 1) {
-          if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
-          chunk = '';
-        }
+      try {
+        await writeGeneratedClicks({ events, eventsPerSecond, users, pages, seed, startTimeMs }, process.stdout);
+      } catch (error) {
+        // `tally generate | head`: the reader has what it wanted.
+        if ((error as { code?: unknown }).code !== 'EPIPE') throw error;
       }
     });
 
