@@ -68,7 +68,7 @@ export function takeSnapshot(engine: WindowAggregator): EngineSnapshot {
       end: s.end,
       expiresAt: s.expiresAt,
       startNeededUntil: finiteOrNull(s.startNeededUntil),
-      partials: [...s.partials].map(([k, p]) => [k, plan.encode(p)]),
+      partials: [...s.partials].map(([entry, p]) => [entry.id, plan.encode(p)]),
     })),
     pending: engine.aligned.flatMap((def) =>
       [...def.pending.values()].map((w) => ({
@@ -133,7 +133,13 @@ export function restoreSnapshot(spec: PipelineSpec, snapshot: EngineSnapshot): W
       end: s.end,
       expiresAt: s.expiresAt,
       startNeededUntil: s.startNeededUntil ?? Number.NEGATIVE_INFINITY,
-      partials: new Map(s.partials.map(([k, p]) => [k, plan.decode(p)])),
+      partials: new Map(
+        s.partials.map(([id, p]) => {
+          const entry = engine.keys.find(id);
+          if (entry === undefined) throw new EngineError('SNAPSHOT_INCOMPATIBLE', `slice refers to unknown key #${id}`);
+          return [entry, plan.decode(p)];
+        }),
+      ),
     });
   }
   for (const w of snapshot.pending) {

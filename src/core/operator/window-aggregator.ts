@@ -16,7 +16,7 @@ import { SessionWindows, type Session } from '../windows/session.js';
 import { SlidingWindows } from '../windows/sliding.js';
 import { TumblingWindows } from '../windows/tumbling.js';
 import type { CountWindowSpec, GlobalWindowSpec, SessionWindowSpec, WindowSpec } from '../windows/window-spec.js';
-import { KeyTable } from './key-table.js';
+import { KeyTable, type GroupKey, type KeyEntry } from './key-table.js';
 import type { PipelineSpec } from './pipeline-spec.js';
 
 /** A window of an aligned definition that has data and has not closed. */
@@ -226,10 +226,10 @@ export class WindowAggregator {
       }
       if (needsSlice) {
         const slice = this.slices.findOrCreate(t, this.registerWindowsOf);
-        let partial = keyEntry.lastSlice === slice ? keyEntry.lastPartial : slice.partials.get(keyId);
+        let partial = keyEntry.lastSlice === slice ? keyEntry.lastPartial : slice.partials.get(keyEntry);
         if (partial === undefined || partial === null) {
           partial = this.plan.empty();
-          slice.partials.set(keyId, partial);
+          slice.partials.set(keyEntry, partial);
         }
         keyEntry.lastSlice = slice;
         keyEntry.lastPartial = partial;
@@ -304,12 +304,13 @@ export class WindowAggregator {
         }
         for (const [window, keyIds] of touched) {
           for (const keyId of keyIds) {
+            const entry = this.keys.find(keyId) as KeyEntry;
             const partial = this.plan.empty();
             this.slices.forEachIn(window.start, window.end, (slice) => {
-              const p = slice.partials.get(keyId);
+              const p = slice.partials.get(entry);
               if (p !== undefined) this.plan.combine(partial, p);
             });
-            this.pushResult(def.spec, window.start, window.end, keyId, partial, this.nextRevision(window, keyId), false, out);
+            this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, keyId), false, out);
           }
         }
       }
@@ -322,7 +323,7 @@ export class WindowAggregator {
       session.isDirty = false;
       if (!session.isLive) continue;
       session.revision += 1;
-      this.pushResult(def.spec, session.start, session.end, session.keyId, session.partial, session.revision, false, out);
+      this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, session.revision, false, out);
     }
     this.dirtySessions.length = 0;
   }
@@ -402,7 +403,7 @@ export class WindowAggregator {
         const def = this.sessionDefs.find((d) => d.index === top.defIndex) as SessionDef;
         def.sessions.remove(session);
         const revision = this.isUpdateMode ? session.revision + 1 : 0;
-        this.pushResult(def.spec, session.start, session.end, session.keyId, session.partial, revision, true, out);
+        this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, revision, true, out);
         continue;
       }
       const window = top.window as PendingWindow;
@@ -419,21 +420,21 @@ export class WindowAggregator {
     const inWindow: Slice[] = [];
     this.slices.forEachIn(window.start, window.end, (slice) => inWindow.push(slice));
     if (inWindow.length === 1) {
-      for (const [keyId, partial] of (inWindow[0] as Slice).partials) {
-        this.pushResult(def.spec, window.start, window.end, keyId, partial, this.nextRevision(window, keyId), true, out);
+      for (const [entry, partial] of (inWindow[0] as Slice).partials) {
+        this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
       }
       return;
     }
-    const combined = new Map<number, Partial>();
+    const combined = new Map<KeyEntry, Partial>();
     for (const slice of inWindow) {
-      for (const [keyId, partial] of slice.partials) {
-        const into = combined.get(keyId);
-        if (into === undefined) combined.set(keyId, this.plan.copy(partial));
+      for (const [entry, partial] of slice.partials) {
+        const into = combined.get(entry);
+        if (into === undefined) combined.set(entry, this.plan.copy(partial));
         else this.plan.combine(into, partial);
       }
     }
-    for (const [keyId, partial] of combined) {
-      this.pushResult(def.spec, window.start, window.end, keyId, partial, this.nextRevision(window, keyId), true, out);
+    for (const [entry, partial] of combined) {
+      this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
     }
   }
 
@@ -447,20 +448,20 @@ export class WindowAggregator {
   private emitGlobalChanges(def: AlignedDef, endMs: EpochMs, out: EngineOutput[]): void {
     const global = def.global as GlobalWindows;
     for (const keyId of global.changed) {
-      this.pushResult(def.spec, 0, endMs, keyId, global.base.get(keyId) as Partial, global.nextRevision(keyId), true, out);
+      this.pushResult(def.spec, 0, endMs, this.keys.get(keyId), global.base.get(keyId) as Partial, global.nextRevision(keyId), true, out);
     }
     global.changed.clear();
   }
 
   private emitCount(def: CountDef, w: CountWindowOutput, out: EngineOutput[]): void {
-    this.pushResult(def.spec, w.minTimeMs, w.maxTimeMs + 1, w.keyId, w.partial, 0, true, out, w.windowIndex);
+    this.pushResult(def.spec, w.minTimeMs, w.maxTimeMs + 1, this.keys.get(w.keyId), w.partial, 0, true, out, w.windowIndex);
   }
 
   private pushResult(
     spec: WindowSpec,
     start: EpochMs,
     end: EpochMs,
-    keyId: number,
+    key: GroupKey,
     partial: Partial,
     revision: number,
     isFinal: boolean,
@@ -474,7 +475,7 @@ export class WindowAggregator {
       windowKind: spec.kind,
       start,
       end,
-      key: this.keys.get(keyId),
+      key,
       values: this.plan.lower(partial),
       revision,
       isFinal,
@@ -487,9 +488,9 @@ export class WindowAggregator {
     this.slices.compact(
       this.watermark.current,
       (into, from) => {
-        for (const [keyId, partial] of from.partials) {
-          const existing = into.partials.get(keyId);
-          if (existing === undefined) into.partials.set(keyId, partial);
+        for (const [entry, partial] of from.partials) {
+          const existing = into.partials.get(entry);
+          if (existing === undefined) into.partials.set(entry, partial);
           else this.plan.combine(existing, partial);
         }
         const dirty = this.dirtySlices.get(from);
@@ -499,9 +500,8 @@ export class WindowAggregator {
         this.dirtySlices.delete(slice);
         this.droppedSinceSweep++;
         // A key's cached slice must not keep a dropped slice (and all its partials) alive.
-        for (const keyId of slice.partials.keys()) {
-          const entry = this.keys.find(keyId);
-          if (entry !== undefined && entry.lastSlice === slice) {
+        for (const entry of slice.partials.keys()) {
+          if (entry.lastSlice === slice) {
             entry.lastSlice = null;
             entry.lastPartial = null;
           }
@@ -516,7 +516,7 @@ export class WindowAggregator {
   sweepKeys(): number {
     this.droppedSinceSweep = 0;
     const live = new Set<number>();
-    for (const slice of this.slices.slices) for (const k of slice.partials.keys()) live.add(k);
+    for (const slice of this.slices.slices) for (const entry of slice.partials.keys()) live.add(entry.id);
     for (const def of this.aligned) {
       for (const w of def.pending.values()) if (w.revisions !== null) for (const k of w.revisions.keys()) live.add(k);
       if (def.global !== null) {

@@ -1,6 +1,7 @@
 // SliceStore: partial aggregates per (slice, key) on one time line shared by all aligned windows.
 
 import type { Partial } from '../aggregate/aggregate-plan.js';
+import type { KeyEntry } from '../operator/key-table.js';
 import type { EpochMs } from '../time/epoch.js';
 
 /** A time range between two consecutive edges, with one partial per key that had events in it. */
@@ -11,7 +12,8 @@ export interface Slice {
   expiresAt: number;
   /** Watermark (lateness included) at which the edge at `start` stops separating any open window. */
   startNeededUntil: number;
-  readonly partials: Map<number, Partial>;
+  /** Keyed by the key's entry (not its id): emitting a result then needs no lookup of the key. */
+  readonly partials: Map<KeyEntry, Partial>;
 }
 
 /** How a new slice is cut: the edges around t, and the two watermarks the slice store tracks. */

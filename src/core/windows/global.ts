@@ -37,10 +37,10 @@ export class GlobalWindows {
   }
 
   /** Folds one slice's partials of a closing tick. */
-  fold(partials: ReadonlyMap<number, Partial>): void {
-    for (const [keyId, p] of partials) {
-      this.plan.combine(this.baseOf(keyId), p);
-      this.changed.add(keyId);
+  fold(partials: ReadonlyMap<{ readonly id: number }, Partial>): void {
+    for (const [key, p] of partials) {
+      this.plan.combine(this.baseOf(key.id), p);
+      this.changed.add(key.id);
     }
   }
 
