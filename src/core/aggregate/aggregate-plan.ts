@@ -3,13 +3,26 @@
 import { EngineError } from '../errors.js';
 import type { FieldValue } from '../event/click-event.js';
 import { AGGREGATE_FUNCTIONS, outputName, type AggregationSpec } from './aggregation-spec.js';
-import { Moments } from './moments.js';
+import {
+  addMoment,
+  EMPTY_MOMENTS,
+  mergeMoments,
+  MOMENT_SLOTS,
+  momentsCount,
+  momentsMax,
+  momentsMean,
+  momentsMin,
+  momentsStdev,
+  momentsTotal,
+  momentsVariance,
+  repairEmptyMoments,
+} from './moments.js';
 
-/** The mergeable state of all aggregations for one group: event count plus moments per numeric field. */
-export interface Partial {
-  count: number;
-  readonly moments: Moments[];
-}
+/**
+ * The mergeable state of all aggregations for one group, as one flat array of doubles:
+ * [event count, then MOMENT_SLOTS slots of moments per numeric field]. Opaque outside this file.
+ */
+export type Partial = number[];
 
 /** Result values in the order of `AggregatePlan.outputNames`. */
 export type ResultValues = readonly (number | null)[];
@@ -26,6 +39,7 @@ export class AggregatePlan {
   /** Distinct numeric fields read by the aggregations, in first-use order. */
   readonly fields: readonly string[];
   private readonly lowerers: readonly ((p: Partial) => number | null)[];
+  private readonly template: readonly number[];
 
   constructor(specs: readonly AggregationSpec[]) {
     if (specs.length === 0) throw new EngineError('CONFIG_INVALID_AGGREGATION', 'at least one aggregation is needed');
@@ -37,56 +51,55 @@ export class AggregatePlan {
       }
       if (spec.field === null) {
         if (spec.fn !== 'count') throw new EngineError('CONFIG_INVALID_AGGREGATION', `${spec.fn} needs a field`);
-        lowerers.push((p) => p.count);
+        lowerers.push((p) => p[0] as number);
         continue;
       }
       let index = fields.indexOf(spec.field);
       if (index < 0) index = fields.push(spec.field) - 1;
-      const i = index;
+      const o = 1 + index * MOMENT_SLOTS;
       switch (spec.fn) {
-        case 'count': lowerers.push((p) => (p.moments[i] as Moments).n); break;
-        case 'sum': lowerers.push((p) => (p.moments[i] as Moments).total()); break;
-        case 'mean': lowerers.push((p) => (p.moments[i] as Moments).mean()); break;
-        case 'min': lowerers.push((p) => { const m = p.moments[i] as Moments; return m.n === 0 ? null : m.min; }); break;
-        case 'max': lowerers.push((p) => { const m = p.moments[i] as Moments; return m.n === 0 ? null : m.max; }); break;
-        case 'variance': lowerers.push((p) => (p.moments[i] as Moments).variance()); break;
-        case 'stdev': lowerers.push((p) => (p.moments[i] as Moments).stdev()); break;
+        case 'count': lowerers.push((p) => momentsCount(p, o)); break;
+        case 'sum': lowerers.push((p) => momentsTotal(p, o)); break;
+        case 'mean': lowerers.push((p) => momentsMean(p, o)); break;
+        case 'min': lowerers.push((p) => momentsMin(p, o)); break;
+        case 'max': lowerers.push((p) => momentsMax(p, o)); break;
+        case 'variance': lowerers.push((p) => momentsVariance(p, o)); break;
+        case 'stdev': lowerers.push((p) => momentsStdev(p, o)); break;
       }
     }
     this.specs = specs;
     this.outputNames = specs.map(outputName);
     this.fields = fields;
     this.lowerers = lowerers;
+    this.template = [0.5, ...fields.flatMap(() => EMPTY_MOMENTS)];
+    (this.template as number[])[0] = 0;
   }
 
   /** The identity of `combine`: no events. */
   empty(): Partial {
-    const moments: Moments[] = [];
-    for (let i = 0; i < this.fields.length; i++) moments.push(new Moments());
-    return { count: 0, moments };
+    // Copying a template keeps the array's elements unboxed doubles from the start.
+    return this.template.slice();
   }
 
   /** Adds one event's fields to a partial in place. Non-finite and non-number values are skipped per field. */
   add(partial: Partial, fields: Readonly<Record<string, FieldValue>>): void {
-    partial.count += 1;
+    partial[0] = (partial[0] as number) + 1;
     const names = this.fields;
     for (let i = 0; i < names.length; i++) {
       const v = fields[names[i] as string];
-      if (typeof v === 'number' && Number.isFinite(v)) (partial.moments[i] as Moments).add(v);
+      if (typeof v === 'number' && Number.isFinite(v)) addMoment(partial, 1 + i * MOMENT_SLOTS, v);
     }
   }
 
   /** Merges `from` into `into` in place. */
   combine(into: Partial, from: Partial): void {
-    into.count += from.count;
-    for (let i = 0; i < into.moments.length; i++) (into.moments[i] as Moments).merge(from.moments[i] as Moments);
+    into[0] = (into[0] as number) + (from[0] as number);
+    for (let i = 0; i < this.fields.length; i++) mergeMoments(into, 1 + i * MOMENT_SLOTS, from, 1 + i * MOMENT_SLOTS);
   }
 
   /** A fresh copy of a partial. */
   copy(partial: Partial): Partial {
-    const out = this.empty();
-    this.combine(out, partial);
-    return out;
+    return partial.slice();
   }
 
   /** The result values of a partial, in `outputNames` order. */
@@ -98,14 +111,13 @@ export class AggregatePlan {
 
   /** A partial as plain numbers, for snapshots: [count, ...moments of each field]. */
   encode(partial: Partial): number[] {
-    const out = [partial.count];
-    for (const m of partial.moments) out.push(...m.toArray());
-    return out;
+    return partial.slice();
   }
 
   decode(values: readonly number[]): Partial {
-    const moments: Moments[] = [];
-    for (let i = 0; i < this.fields.length; i++) moments.push(Moments.fromArray(values.slice(1 + i * 8, 9 + i * 8)));
-    return { count: values[0] as number, moments };
+    const partial = this.empty();
+    for (let i = 0; i < partial.length; i++) partial[i] = values[i] as number;
+    for (let i = 0; i < this.fields.length; i++) repairEmptyMoments(partial, 1 + i * MOMENT_SLOTS);
+    return partial;
   }
 }
