@@ -50,21 +50,27 @@ export class NdjsonStreamSink<T> implements Sink<T> {
   async write(items: readonly T[]): Promise<void> {
     if (this.failure !== null) throw this.failure;
     if (items.length === 0) return;
-    // Encode line by line into one buffer: concatenating first would build (and flatten) one large
-    // string per write, which lands in V8's large-object space and costs a full GC to free.
+    // Lines are joined into pieces of about 32 KB and each piece is encoded into one buffer: one
+    // encoding call per piece rather than per line, and no string large enough for V8's
+    // large-object space (which only a full GC frees).
     let buffer = Buffer.allocUnsafe(Math.max(1 << 16, items.length * 256));
     let used = 0;
-    for (const item of items) {
-      const line = this.format(item);
-      // A UTF-8 character takes at most 3 bytes per UTF-16 unit; +1 for the newline.
-      if (used + line.length * 3 + 1 > buffer.length) {
-        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, used + line.length * 3 + 1));
+    let piece = '';
+    const flushPiece = (): void => {
+      // A UTF-16 unit takes at most 3 bytes of UTF-8.
+      if (used + piece.length * 3 > buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, used + piece.length * 3));
         buffer.copy(grown, 0, 0, used);
         buffer = grown;
       }
-      used += buffer.write(line, used);
-      buffer[used++] = 10;
+      used += buffer.write(piece, used);
+      piece = '';
+    };
+    for (const item of items) {
+      piece += `${this.format(item)}\n`;
+      if (piece.length >= 32_768) flushPiece();
     }
+    if (piece.length > 0) flushPiece();
     // Wait for 'drain' when the stream's buffer is full: this is the backpressure on the job loop.
     // once() rejects if the stream errors while waiting.
     if (!this.stream.write(buffer.subarray(0, used))) await once(this.stream, 'drain');
