@@ -18,6 +18,10 @@ function sourceOverride(value: string): SourceSpec {
   return { type: 'file', path: value.startsWith('file:') ? value.slice(5) : value };
 }
 
+function where(output: { readonly type: string; readonly path?: string }): string {
+  return output.path ?? output.type;
+}
+
 function sinkOverride(value: string): SinkSpec {
   if (value === 'stdout' || value === '-') return { type: 'stdout' };
   return { type: 'file', path: value.startsWith('file:') ? value.slice(5) : value };
@@ -85,7 +89,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         const s = status.engine;
         io.err(
           `tally: ${job.name} ${status.state}: ${status.records} records, ${s.events} events, ${s.filteredOut} filtered out, ` +
-            `${status.badRecords} bad, ${s.lateRecords} late, ${s.results} results\n`,
+            `${status.badRecords} bad, ${s.lateRecords} late, ${s.results} results` +
+            ` → ${where(job.sink)} (bad: ${where(job.deadLetter)}, late: ${where(job.lateOutput)})\n`,
         );
       } finally {
         process.off('SIGINT', stop);
