@@ -50,8 +50,3 @@ export class EngineError extends Error {
     this.path = options.path;
   }
 }
-
-/** Throws INVARIANT_BROKEN: for states the code must never reach. */
-export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new EngineError('INVARIANT_BROKEN', message);
-}

@@ -46,9 +46,4 @@ export class MinHeap<T> {
     }
     return top;
   }
-
-  /** The items in no particular order (for snapshots). */
-  toArray(): readonly T[] {
-    return this.items;
-  }
 }

@@ -58,13 +58,6 @@ export type WindowSpec =
   | CountWindowSpec
   | GlobalWindowSpec;
 
-/** Window kinds whose edges do not depend on the data: they share slices. */
-export type AlignedWindowSpec = TumblingWindowSpec | SlidingWindowSpec | CalendarWindowSpec;
-
-export function isAligned(spec: WindowSpec): spec is AlignedWindowSpec {
-  return spec.kind === 'tumbling' || spec.kind === 'sliding' || spec.kind === 'calendar';
-}
-
 /** A half-open time range [start, end). */
 export interface TimeRange {
   readonly start: EpochMs;
