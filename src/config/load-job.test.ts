@@ -237,3 +237,10 @@ describe('readJobFile', () => {
     await expect(readJobFile(path)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(`${path}: cannot read the job file`) });
   });
 });
+
+describe('outputs', () => {
+  it('refuses two outputs that write the same file, naming the field and its line', () => {
+    const text = 'name: x\nsource: { type: stdin }\nwindows: [{ name: w, tumbling: 1m }]\nsink: { type: file, path: out/r.ndjson }\ndeadLetter: ./out/r.ndjson\n';
+    expect(() => parseJobText(text, 'job.yaml')).toThrow(/job\.yaml:5:\d+ deadLetter: writes to \.\/out\/r\.ndjson, which sink writes too/);
+  });
+});

@@ -19,6 +19,7 @@ import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.j
 import { didYouMean, problemsFromIssues, unknownKeyMessage, type ConfigProblem } from './problems.js';
 import { describeValue, formatCount, joinWords, spellDuration } from './text.js';
 import { gcd } from '../core/util/gcd.js';
+import { normalize } from 'node:path';
 
 const SECOND_MS = 1_000;
 const DAY_MS = 86_400_000;
@@ -697,8 +698,21 @@ const jobObject = strictObject(
   JOB_WORDS,
 );
 
+/** Two outputs writing one file would interleave their lines (and one would truncate the other). */
+function checkDistinctOutputFiles(job: z.output<typeof jobObject>, ctx: z.core.$RefinementCtx): void {
+  const seen = new Map<string, string>();
+  for (const name of ['sink', 'deadLetter', 'lateOutput'] as const) {
+    const output = job[name];
+    if (output === undefined || output.type !== 'file') continue;
+    const path = normalize(output.path);
+    const other = seen.get(path);
+    if (other !== undefined) fail(ctx, `writes to ${output.path}, which ${other} writes too: give each output its own file`, [name]);
+    else seen.set(path, name);
+  }
+}
+
 /** The job file (YAML, JSON or a TypeScript object) → JobSpec, with defaults filled in. */
-export const jobSchema = jobObject.transform(
+export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).transform(
   (job): JobSpec => ({
     name: job.name,
     source: job.source,
