@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { IO_ERROR_CODES } from '../ports/io-errors.js';
 import { BAD_RECORD_REASONS, CORE_ERROR_CODES, EngineError } from './errors.js';
+
+const ERROR_CODES = { ...CORE_ERROR_CODES, ...IO_ERROR_CODES };
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const documented = (section: string): string[] => {
@@ -9,8 +12,8 @@ const documented = (section: string): string[] => {
 };
 
 describe('error codes', () => {
-  it('documents every error code of the core and no other', () => {
-    expect(documented('errors').sort()).toEqual(Object.keys(CORE_ERROR_CODES).sort());
+  it('documents every error code of the core and the adapters, and no other', () => {
+    expect(documented('errors').sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 
   it('documents every bad-record reason and no other', () => {
@@ -25,7 +28,7 @@ describe('error codes', () => {
       const text = readFileSync(new URL(`../${f}`, import.meta.url), 'utf8');
       for (const m of text.matchAll(/new (?:EngineError|JobConfigError)\(\s*'([A-Z_]+)'/g)) used.add(m[1] as string);
     }
-    for (const code of used) expect(Object.keys(CORE_ERROR_CODES)).toContain(code);
+    for (const code of used) expect(Object.keys(ERROR_CODES)).toContain(code);
   });
 
   it('keeps code, retriable flag and cause on EngineError', () => {

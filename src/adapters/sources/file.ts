@@ -1,6 +1,7 @@
 // FileSource: NDJSON lines from a file, read in 1 MiB chunks.
 
 import { createReadStream } from 'node:fs';
+import { EngineError } from '../../core/errors.js';
 import type { RawBatch, Source } from '../../ports/source.js';
 import { splitLines } from './ndjson-lines.js';
 
@@ -26,6 +27,13 @@ export class FileSource implements Source {
         yield { partition: 0, records: batch.lines, positionOf: (i) => ({ kind: 'file', file, line: firstLine + i }) };
         if (this.isStopped) break;
       }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // EMFILE/ENFILE (too many open files) and EIO may pass; a missing file or a refused one will not.
+      throw new EngineError('SOURCE_UNREACHABLE', `cannot read events from ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+        retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EIO',
+      });
     } finally {
       stream.destroy();
     }

@@ -1,0 +1,7 @@
+// Error codes of the adapters (I/O), beside the core's in src/core/errors.ts (see docs/errors.md).
+
+export const IO_ERROR_CODES = {
+  SOURCE_UNREACHABLE: 'a source cannot be opened or read (a missing file, no permission); the message names it',
+} as const;
+
+export type IoErrorCode = keyof typeof IO_ERROR_CODES;
