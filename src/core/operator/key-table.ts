@@ -82,7 +82,11 @@ export class KeyTable {
     if (found !== undefined) return found;
     const key: Record<string, FieldValue> = {};
     // defineProperty: a field named __proto__ must become a field, not the key's prototype.
-    for (const f of fields) Object.defineProperty(key, f, { value: ownField(record, f) ?? null, enumerable: true, writable: true, configurable: true });
+    for (const f of fields) {
+      const value = ownField(record, f) ?? null;
+      if (f === '__proto__') Object.defineProperty(key, f, { value, enumerable: true, writable: true, configurable: true });
+      else key[f] = value;
+    }
     const entry = this.link(this.nextId++, key);
     return entry;
   }
