@@ -248,7 +248,9 @@ export class WindowAggregator {
     }
 
     for (const def of this.countDefs) {
-      def.counts.add(keyId, t, fields, (w) => this.emitCount(def, w, out));
+      // Returned rather than called back: no closure allocated per event.
+      const completed = def.counts.add(keyId, t, fields);
+      if (completed !== null) this.emitCount(def, completed, out);
     }
 
     if (lateFor !== null) {

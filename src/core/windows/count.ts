@@ -45,8 +45,8 @@ export class CountWindows {
     this.blocksPerWindow = size / this.blockSize;
   }
 
-  /** Adds one arrival; calls emit for the window it completes, if any. */
-  add(keyId: number, t: number, fields: Readonly<Record<string, FieldValue>>, emit: (w: CountWindowOutput) => void): void {
+  /** Adds one arrival; returns the window it completes, or null. */
+  add(keyId: number, t: number, fields: Readonly<Record<string, FieldValue>>): CountWindowOutput | null {
     let state = this.byKey.get(keyId);
     if (state === undefined) {
       state = { arrivals: 0, blocks: [] };
@@ -64,9 +64,9 @@ export class CountWindows {
     if (t > block.maxTimeMs) block.maxTimeMs = t;
     state.arrivals += 1;
     const endArrival = state.arrivals;
-    if (endArrival % this.blockSize !== 0) return;
+    if (endArrival % this.blockSize !== 0) return null;
     const firstArrival = endArrival - this.size;
-    if (firstArrival >= 0 && firstArrival % this.slide === 0) emit(this.window(keyId, state, firstArrival / this.slide));
+    return firstArrival >= 0 && firstArrival % this.slide === 0 ? this.window(keyId, state, firstArrival / this.slide) : null;
   }
 
   /** The windows that have arrivals but are not complete (end of a bounded input), oldest first. */
