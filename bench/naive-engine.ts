@@ -25,7 +25,7 @@ interface Def {
 
 /** Same inputs and outputs as WindowAggregator for tumbling and sliding windows, the textbook way. */
 export class NaiveWindowEngine {
-  readonly stats: EngineStats = { events: 0, filteredOut: 0, lateRecords: 0, results: 0, lateByWindow: {} };
+  readonly stats: EngineStats = { events: 0, filteredOut: 0, lateRecords: 0, results: 0, replayedResults: 0, lateByWindow: {} };
   private readonly plan: AggregatePlan;
   private readonly keys: KeyTable;
   private readonly defs: Def[];
@@ -41,6 +41,21 @@ export class NaiveWindowEngine {
       if (w.kind === 'sliding') return { name: w.name, assigner: new SlidingWindows(w.sizeMs, w.slideMs, w.offsetMs), open: new Map() };
       throw new Error(`the naive baseline has no ${w.kind} windows`);
     });
+  }
+
+  // Positions and resuming (Kafka) are not part of this baseline: a conservative answer for each.
+  onPartitionAssigned(): void {}
+  resumePartitions(partitions: readonly unknown[]): void {
+    if (partitions.length > 0) throw new Error('the naive baseline cannot resume from committed positions');
+  }
+  oldestRetainedTimeMs(): number {
+    return Number.NEGATIVE_INFINITY;
+  }
+  completeUpToMs(): number {
+    return this.watermark;
+  }
+  maxEventTimeOf(): number {
+    return this.maxEventTime;
   }
 
   onEvent(event: ClickEvent, _partition: string | number, out: EngineOutput[]): void {

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       spec,
       { name, maxRecordBytes: 1 << 20, updateIntervalMs: 1000, progressIntervalMs: 1e12 },
       { source: new FileSource(path), results: sink, deadLetters: new CountingSink(), lateRecords: new CountingSink(), clock: systemClock, logger: silentLogger },
-      scenario.engine === 'naive' ? new NaiveWindowEngine(spec) : undefined,
+      scenario.engine === 'naive' ? () => new NaiveWindowEngine(spec) : undefined,
     );
     const status = await runner.run();
     records = status.records;

@@ -9,60 +9,20 @@ import {
   type AggregationSpec,
 } from '../core/aggregate/aggregation-spec.js';
 import { EngineError } from '../core/errors.js';
-import { readTimestamp } from '../core/event/timestamp.js';
 import { compileFilter } from '../core/filter/index.js';
 import type { EmitMode, TimeSpec } from '../core/operator/pipeline-spec.js';
 import { isValidTimeZone } from '../core/time/calendar.js';
-import { parseDuration } from '../core/time/duration.js';
 import type { CalendarUnit, WindowSpec } from '../core/windows/window-spec.js';
-import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
-import { didYouMean, problemsFromIssues, unknownKeyMessage, type ConfigProblem } from './problems.js';
-import { describeValue, formatCount, joinWords, spellDuration } from './text.js';
+import { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
+import type { JobSpec } from './job-spec.js';
+import { sideOutputSchema, sinkSchema, sourceSchema } from './io-schema.js';
+import { duration, expectedMessage, expecting, fail, oneOf, patternString, strictObject, wholeNumber } from './schema-kit.js';
+
+export { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
+import { didYouMean, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { formatCount, joinWords, spellDuration } from './text.js';
 import { gcd } from '../core/util/gcd.js';
 import { normalize } from 'node:path';
-
-const SECOND_MS = 1_000;
-const DAY_MS = 86_400_000;
-const MIB = 1_048_576;
-
-/** Limits of a job definition; each one is checked with a message that names the field. */
-export const JOB_LIMITS = {
-  /** Largest tumbling or sliding window size and session gap: 366 days. */
-  maxWindowSizeMs: 366 * DAY_MS,
-  /** Largest number of sliding windows one event can fall into: ceil(size / slide). */
-  maxWindowsPerEvent: 10_000,
-  /** Largest count window size, in records. */
-  maxCountSize: 1_000_000,
-  /** Largest size / gcd(size, slide) of a count window. */
-  maxCountChunksPerWindow: 10_000,
-  /** Smallest reporting period of a global window. */
-  minGlobalEveryMs: SECOND_MS,
-  /** Largest maxOutOfOrderness, allowedLateness and idleTimeout: 366 days. */
-  maxTimeBoundMs: 366 * DAY_MS,
-  /** Largest maxRecordBytes: 64 MiB. */
-  maxRecordBytes: 64 * MIB,
-  maxUsers: 10_000_000,
-  maxPages: 1_000_000,
-  maxEventsPerSecond: 10_000_000,
-} as const;
-
-/** Values used when a key is left out (frozen: every JobSpec without the key shares them). */
-export const JOB_DEFAULTS = {
-  keyBy: Object.freeze([]) as readonly string[],
-  aggregations: Object.freeze([Object.freeze({ fn: 'count', field: null })]) as readonly AggregationSpec[],
-  maxOutOfOrdernessMs: 5 * SECOND_MS,
-  allowedLatenessMs: 0,
-  idleTimeoutMs: 30 * SECOND_MS,
-  emit: 'final' as EmitMode,
-  updateIntervalMs: SECOND_MS,
-  sink: Object.freeze({ type: 'stdout' }) as SinkSpec,
-  deadLetter: Object.freeze({ type: 'stderr' }) as SideOutputSpec,
-  lateOutput: Object.freeze({ type: 'stderr' }) as SideOutputSpec,
-  maxRecordBytes: MIB,
-  globalEveryMs: 60 * SECOND_MS,
-  calendarTimeZone: 'UTC',
-  generator: { eventsPerSecond: 1_000, users: 1_000, pages: 100, seed: 1, realtime: false },
-} as const;
 
 export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export const WINDOW_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -81,123 +41,6 @@ const AGGREGATION_ALIASES: Readonly<Record<string, AggregateFunction>> = {
   stddev: 'stdev',
   var: 'variance',
 };
-
-const DURATION_WORDS = 'a duration such as 500ms, 5s, 1m, 1h30m or 1d, or a whole number of milliseconds';
-
-// ---------------------------------------------------------------------------------------------
-// Building blocks. Every schema sets its own messages: zod's defaults never reach the user.
-
-type RawIssue = z.core.$ZodRawIssue;
-
-/** `missing; expected X` or `expected X, found Y`. */
-function expectedMessage(what: string, input: unknown): string {
-  return input === undefined ? `missing; expected ${what}` : `expected ${what}, found ${describeValue(input)}`;
-}
-
-function expecting(what: string): { error: (issue: RawIssue) => string } {
-  return { error: (issue) => expectedMessage(what, issue.input) };
-}
-
-/**
- * An object that rejects unknown keys, one message line per key (problemsFromIssues splits them),
- * with a "did you mean" suggestion when a known key is near.
- */
-function strictObject<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => unknownKeyMessage(key, known)).join('\n')
-        : expectedMessage(what, issue.input),
-  });
-}
-
-function fail(ctx: z.core.$RefinementCtx, message: string, path: readonly (string | number)[] = []): void {
-  ctx.addIssue({ code: 'custom', message, path: [...path] });
-}
-
-/** A duration: `5s`, `1h30m`, `90000ms`, or a whole number of milliseconds. Output: ms (≥ 0). */
-function duration() {
-  return z.union([z.string(), z.number()], expecting(DURATION_WORDS)).transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      if (!(error instanceof EngineError)) throw error;
-      const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-      fail(ctx, `${shown} is not a duration: write a whole number with a unit (ms, s, m, h, d, w), e.g. 90000ms, 5s, 1h30m, or a whole number of milliseconds`);
-      return z.NEVER;
-    }
-  });
-}
-
-/** A whole number in [min, max]. */
-function wholeNumber(min: number, max: number, note = '') {
-  const range = `a whole number from ${formatCount(min)} to ${formatCount(max)}${note}`;
-  return z.number(expecting(range)).transform((n, ctx) => {
-    if (!Number.isInteger(n) || n < min || n > max) {
-      fail(ctx, `must be ${range}, found ${formatCount(n)}`);
-      return z.NEVER;
-    }
-    return n;
-  });
-}
-
-/** A non-empty string (after trimming blanks). */
-function nonEmptyString(what: string) {
-  return z.string(expecting(what)).transform((text, ctx) => {
-    if (text.trim() === '') {
-      fail(ctx, `must not be empty; expected ${what}`);
-      return z.NEVER;
-    }
-    return text;
-  });
-}
-
-/** A string matching `pattern`, with `rule` saying what the pattern means. */
-function patternString(what: string, pattern: RegExp, rule: string) {
-  return z.string(expecting(`${article(what)} ${what}`)).transform((text, ctx) => {
-    if (!pattern.test(text)) {
-      fail(ctx, `${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)} is not a valid ${what}: ${rule}`);
-      return z.NEVER;
-    }
-    return text;
-  });
-}
-
-function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
-}
-
-/** An enum with "unknown X 'v' — did you mean …? (one of: …)". */
-function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
-  return z.enum(values, {
-    error: (issue) =>
-      typeof issue.input === 'string'
-        ? `unknown ${what} '${issue.input}'${didYouMean(issue.input, values)} (one of: ${values.join(', ')})`
-        : expectedMessage(`${article(what)} ${what}: one of ${values.join(', ')}`, issue.input),
-  });
-}
-
-/** A union discriminated by `type`, with a message for a missing or unknown type. */
-function typedUnion<const Options extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]>(
-  what: string,
-  types: readonly string[],
-  shapes: string,
-  options: Options,
-) {
-  return z.discriminatedUnion('type', options, {
-    error: (issue) => {
-      const input = issue.input;
-      if (issue.code !== 'invalid_union' || typeof input !== 'object' || input === null || Array.isArray(input)) {
-        return expectedMessage(shapes, input);
-      }
-      const type: unknown = (input as Record<string, unknown>).type;
-      if (type === undefined) return `missing; expected the ${what} type: one of ${types.join(', ')}`;
-      if (typeof type !== 'string') return expectedMessage(`the ${what} type: one of ${types.join(', ')}`, type);
-      return `unknown ${what} type '${type}'${didYouMean(type, types)} (one of: ${types.join(', ')})`;
-    },
-  });
-}
 
 let knownTimeZones: readonly string[] | null = null;
 
@@ -589,90 +432,6 @@ const emitSchema = z
       return z.NEVER;
     }
     return { mode: emit.mode, intervalMs: emit.interval ?? JOB_DEFAULTS.updateIntervalMs };
-  });
-
-// ---------------------------------------------------------------------------------------------
-// Source, sink, side outputs
-
-const filePath = nonEmptyString('a file path');
-
-const generatorObject = strictObject(
-  {
-    type: z.literal('generator'),
-    eventsPerSecond: wholeNumber(1, JOB_LIMITS.maxEventsPerSecond).optional(),
-    users: wholeNumber(1, JOB_LIMITS.maxUsers).optional(),
-    pages: wholeNumber(1, JOB_LIMITS.maxPages).optional(),
-    seed: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional(),
-    maxEvents: wholeNumber(1, Number.MAX_SAFE_INTEGER).nullable().optional(),
-    startTime: z
-      .union([z.string(), z.number()], expecting("epoch milliseconds or ISO-8601 text with a zone, e.g. '2026-11-23T00:00:00Z'"))
-      .nullable()
-      .optional(),
-    realtime: z.boolean(expecting('true or false')).optional(),
-  },
-  'a generator source: { type: generator, eventsPerSecond, users, pages, seed, maxEvents, startTime, realtime }',
-);
-
-const SOURCE_TYPES = ['file', 'stdin', 'generator'];
-
-const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type: file, path: <file> }, { type: stdin } or { type: generator, … }', [
-  strictObject({ type: z.literal('file'), path: filePath }, 'a file source: { type: file, path: <file> }'),
-  strictObject({ type: z.literal('stdin') }, 'a stdin source: { type: stdin }'),
-  generatorObject,
-]).transform((source, ctx): SourceSpec => {
-  if (source.type !== 'generator') return source;
-  let startTimeMs: number | null = null;
-  if (source.startTime !== undefined && source.startTime !== null) {
-    startTimeMs = readTimestamp(source.startTime);
-    if (startTimeMs === null) {
-      fail(
-        ctx,
-        `${JSON.stringify(source.startTime)} is not a start time: use epoch milliseconds (0 to 8.64e15) or ISO-8601 text with a zone, e.g. '2026-11-23T00:00:00Z'`,
-        ['startTime'],
-      );
-      return z.NEVER;
-    }
-  }
-  const defaults = JOB_DEFAULTS.generator;
-  return {
-    type: 'generator',
-    eventsPerSecond: source.eventsPerSecond ?? defaults.eventsPerSecond,
-    users: source.users ?? defaults.users,
-    pages: source.pages ?? defaults.pages,
-    seed: source.seed ?? defaults.seed,
-    maxEvents: source.maxEvents ?? null,
-    startTimeMs,
-    realtime: source.realtime ?? defaults.realtime,
-  };
-});
-
-const sinkSchema = typedUnion('sink', ['file', 'stdout'], 'a sink: { type: stdout } or { type: file, path: <file> }', [
-  strictObject({ type: z.literal('file'), path: filePath }, 'a file sink: { type: file, path: <file> }'),
-  strictObject({ type: z.literal('stdout') }, 'a stdout sink: { type: stdout }'),
-]);
-
-const SIDE_OUTPUT_WORDS = "a file path, 'stdout', 'stderr', or { type: file, path: <file> }";
-
-const sideOutputSchema = z
-  .union(
-    [
-      z.string(),
-      typedUnion('output', ['file', 'stdout', 'stderr'], SIDE_OUTPUT_WORDS, [
-        strictObject({ type: z.literal('file'), path: filePath }, 'a file output: { type: file, path: <file> }'),
-        strictObject({ type: z.literal('stdout') }, 'an output { type: stdout }'),
-        strictObject({ type: z.literal('stderr') }, 'an output { type: stderr }'),
-      ]),
-    ],
-    expecting(SIDE_OUTPUT_WORDS),
-  )
-  .transform((output, ctx): SideOutputSpec => {
-    if (typeof output !== 'string') return output;
-    if (output.trim() === '') {
-      fail(ctx, `must not be empty; expected ${SIDE_OUTPUT_WORDS}`);
-      return z.NEVER;
-    }
-    if (output === 'stdout' || output === 'stderr') return { type: output };
-    return { type: 'file', path: output };
   });
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@
 export interface Sink<T> {
   readonly description: string;
   write(items: readonly T[]): Promise<void>;
+  /** Resolves when everything written so far is delivered (sinks that buffer, such as Kafka). */
+  flush?(): Promise<void>;
   /** Flushes buffered output and releases the resource. */
   close(): Promise<void>;
 }

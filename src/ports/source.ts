@@ -16,6 +16,56 @@ export interface RawBatch {
   readonly records: readonly string[];
   /** The position of records[i]. Called only for bad and late records, so it may be computed lazily. */
   positionOf(index: number): SourcePosition;
+  /** Sources with committable positions (Kafka): the offsets of the records. */
+  readonly offsets?: BatchOffsets;
+  /** True when an empty record is bad (a Kafka message without a value) rather than a blank line to skip. */
+  readonly emptyIsBad?: boolean;
+}
+
+export interface BatchOffsets {
+  /** The offset of records[0]. */
+  readonly first: number;
+  /** The offset after the last record (where reading goes on). */
+  readonly next: number;
+  offsetOf(index: number): number;
+}
+
+/**
+ * What a commit stores beside a partition's offset, so that a restart reading again from that
+ * offset can rebuild the open windows without emitting anything twice.
+ */
+export interface ResumePoint {
+  /** Every window closing at or before this time had been emitted and delivered (null: none). */
+  readonly completeUpToMs: number | null;
+  /** The latest event time read from the partition (null: none). */
+  readonly maxEventTimeMs: number | null;
+  /** Records before this offset had been processed: their dead letters and late records were written. */
+  readonly processedUpTo: number;
+  /** The fingerprint of the job definition that committed. */
+  readonly job: string;
+}
+
+export interface PartitionCommit {
+  readonly partition: number;
+  readonly offset: number;
+  readonly resume: ResumePoint;
+}
+
+/**
+ * A consumer group gave this job a (new) set of partitions. Reading starts again from the
+ * committed positions for all of them, so the job starts its state again too.
+ */
+export interface Assignment {
+  readonly kind: 'assignment';
+  readonly partitions: readonly AssignedPartition[];
+}
+
+export interface AssignedPartition {
+  readonly partition: number;
+  /** Where reading starts: the committed offset, or null when it depends on `startFrom` (known at the first batch). */
+  readonly offset: number | null;
+  /** What was committed with that offset, when this job committed it. */
+  readonly resume: ResumePoint | null;
 }
 
 export interface Source {
@@ -23,8 +73,15 @@ export interface Source {
   readonly description: string;
   /** True when the input ends (file, stdin, a bounded generator): every window closes at the end. */
   readonly isBounded: boolean;
-  /** Batches in arrival order. Ends when a bounded input is exhausted or after stop(). */
-  batches(): AsyncIterable<RawBatch>;
+  /** Batches in arrival order, and assignments. Ends when a bounded input is exhausted or after stop(). */
+  batches(): AsyncIterable<RawBatch | Assignment>;
+  /**
+   * Commits positions (sources with a consumer group). A commit made stale by a rebalance is
+   * skipped, not an error: the new owner reads again from the previous commit.
+   */
+  commit?(commits: readonly PartitionCommit[]): Promise<void>;
   /** Asks the source to end its iteration soon (graceful shutdown). */
   stop(): void;
+  /** Releases connections once the job has made its last commit. */
+  close?(): Promise<void>;
 }

@@ -1,17 +1,21 @@
 // JobRunner: the job loop. Reads batches from a source, runs them through the engine, writes the sinks.
 
+import { createHash } from 'node:crypto';
 import type { EngineOutput, WindowResult } from '../core/emit/outputs.js';
 import { isBlankLine, parseEventLine } from '../core/event/parse-event-line.js';
 import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
+import { pipelineFingerprint } from '../core/operator/snapshot.js';
 import { WindowAggregator, type EngineGauges, type EngineStats } from '../core/operator/window-aggregator.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Sink } from '../ports/sink.js';
-import type { RawBatch, Source } from '../ports/source.js';
+import type { Assignment, RawBatch, Source } from '../ports/source.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
+import { SourcePositions, type ResumableEngine } from './source-positions.js';
 
 /** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
-export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'onPartitionIdle' | 'stats' | 'gauges'>;
+export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'onPartitionIdle' | 'stats' | 'gauges'> &
+  ResumableEngine;
 
 export interface RunnerOptions {
   readonly name: string;
@@ -20,6 +24,8 @@ export interface RunnerOptions {
   readonly updateIntervalMs: number;
   /** How often progress is logged (processing time). */
   readonly progressIntervalMs?: number;
+  /** Sources with a consumer group: how often positions are committed (processing time). Default 5 s. */
+  readonly commitIntervalMs?: number;
 }
 
 /** A cancellable wait of processing time (tests pass a fake one). */
@@ -72,7 +78,11 @@ export interface JobStatus {
  * without a record of it. Sinks are awaited after every batch, which is the backpressure.
  */
 export class JobRunner {
-  readonly engine: StreamEngine;
+  private currentEngine: StreamEngine;
+  /** Stats of engines replaced on a new assignment, so that the totals carry on. */
+  private readonly earlierStats: EngineStats[] = [];
+  private readonly positions: SourcePositions;
+  private lastCommitAt = 0;
   private state: JobState = 'created';
   private startedAtMs: number | null = null;
   private records = 0;
@@ -84,9 +94,29 @@ export class JobRunner {
     readonly spec: PipelineSpec,
     private readonly options: RunnerOptions,
     private readonly io: JobIo,
-    engine?: StreamEngine,
+    private readonly createEngine: () => StreamEngine = () => new WindowAggregator(spec),
   ) {
-    this.engine = engine ?? new WindowAggregator(spec);
+    this.currentEngine = createEngine();
+    const fingerprint = createHash('sha256').update(pipelineFingerprint(spec)).digest('hex').slice(0, 16);
+    this.positions = new SourcePositions({ name: options.name, fingerprint }, io.logger);
+  }
+
+  get engine(): StreamEngine {
+    return this.currentEngine;
+  }
+
+  /** Event counts over the whole run (a new assignment starts a new engine). */
+  private totalStats(): EngineStats {
+    const total: EngineStats = structuredClone(this.currentEngine.stats);
+    for (const s of this.earlierStats) {
+      total.events += s.events;
+      total.filteredOut += s.filteredOut;
+      total.lateRecords += s.lateRecords;
+      total.results += s.results;
+      total.replayedResults += s.replayedResults;
+      for (const [name, n] of Object.entries(s.lateByWindow)) total.lateByWindow[name] = (total.lateByWindow[name] ?? 0) + n;
+    }
+    return total;
   }
 
   status(): JobStatus {
@@ -98,7 +128,7 @@ export class JobRunner {
       records: this.records,
       blankLines: this.blankLines,
       badRecords: this.badRecords,
-      engine: this.engine.stats,
+      engine: this.totalStats(),
       gauges: this.engine.gauges(),
       error: this.error,
     };
@@ -111,7 +141,7 @@ export class JobRunner {
   }
 
   async run(): Promise<JobStatus> {
-    const { io, engine } = this;
+    const { io } = this;
     const { logger, clock } = io;
     this.state = 'running';
     this.startedAtMs = clock.now();
@@ -124,50 +154,68 @@ export class JobRunner {
     const iterator = io.source.batches()[Symbol.asyncIterator]();
     // Between batches the job still has work on a timer: update-mode flushes (every interval of
     // processing time, not only when input arrives) and idle partitions.
-    const tickEveryMs = (): number | null =>
-      isUpdateMode ? this.options.updateIntervalMs : this.lastSeenAt.size >= 2 ? this.spec.time.idleTimeoutMs : null;
+    const commits = io.source.commit !== undefined;
+    const commitEvery = this.options.commitIntervalMs ?? 5_000;
+    const tickEveryMs = (): number | null => {
+      let every = Number.POSITIVE_INFINITY;
+      if (isUpdateMode) every = this.options.updateIntervalMs;
+      if (this.lastSeenAt.size >= 2) every = Math.min(every, this.spec.time.idleTimeoutMs);
+      if (commits) every = Math.min(every, commitEvery);
+      return Number.isFinite(every) ? every : null;
+    };
     const onTick = async (): Promise<void> => {
       const out: EngineOutput[] = [];
       const now = clock.now();
       if (isUpdateMode && now - lastFlush >= this.options.updateIntervalMs) {
-        engine.flushUpdates(out);
+        this.engine.flushUpdates(out);
         lastFlush = now;
       }
       this.releaseIdlePartitions(now, out);
       await this.writeOutputs(out, [], []);
+      if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
     };
     try {
       for (;;) {
         const next = await this.nextBatch(iterator, tickEveryMs, onTick);
         if (next.done === true) break;
+        if (isAssignment(next.value)) {
+          this.onAssignment(next.value);
+          continue;
+        }
         const batch = next.value;
+        const engine = this.engine;
         const out: EngineOutput[] = [];
         const bad: DeadLetter[] = [];
         const late: LateOutputRecord[] = [];
         const { records, partition } = batch;
         this.records += records.length;
+        const skipsBlank = batch.emptyIsBad !== true;
+        let maxEventTimeMs = Number.NEGATIVE_INFINITY;
         for (let i = 0; i < records.length; i++) {
           const line = records[i] as string;
           // '{' first is the common case and cannot be blank.
-          if (line.charCodeAt(0) !== 123 && isBlankLine(line)) {
+          if (line.charCodeAt(0) !== 123 && skipsBlank && isBlankLine(line)) {
             this.blankLines++;
             continue;
           }
           const parsed = parseEventLine(line, this.options.maxRecordBytes);
           if (parsed.kind === 'bad') {
-            bad.push({ reason: parsed.reason, message: parsed.message, raw: line, position: batch.positionOf(i) });
+            this.badRecords++;
+            // Read again after a restart: its dead letter was written the first time.
+            if (!this.positions.isReplay(batch, i)) bad.push({ reason: parsed.reason, message: parsed.message, raw: line, position: batch.positionOf(i) });
             continue;
           }
+          if (parsed.eventTimeMs > maxEventTimeMs) maxEventTimeMs = parsed.eventTimeMs;
           const before = out.length;
           engine.onEvent(parsed, partition, out);
           for (let j = before; j < out.length; j++) {
             const o = out[j] as EngineOutput;
-            if (o.kind === 'late') {
+            if (o.kind === 'late' && !this.positions.isReplay(batch, i)) {
               late.push({ windows: o.windows, eventTimeMs: o.event.eventTimeMs, watermarkMs: o.watermarkMs, raw: line, position: batch.positionOf(i) });
             }
           }
         }
-        this.badRecords += bad.length;
+        this.positions.record(batch, maxEventTimeMs);
         const now = clock.now();
         this.lastSeenAt.set(partition, now);
         this.releaseIdlePartitions(now, out);
@@ -176,6 +224,7 @@ export class JobRunner {
           lastFlush = now;
         }
         await this.writeOutputs(out, bad, late);
+        if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
         if (now - lastProgress >= progressEvery) {
           const rate = ((this.records - lastProgressRecords) * 1000) / Math.max(1, now - lastProgress);
           logger.info({ job: this.options.name, recordsPerSecond: Math.round(rate), ...this.summary() }, 'progress');
@@ -188,11 +237,12 @@ export class JobRunner {
       const wasStopped = (this.state as JobState) === 'stopping';
       if (!wasStopped && io.source.isBounded) {
         // Every window closes now and emits its final revision: a flush first would only repeat it.
-        engine.onEndOfInput(out);
+        this.engine.onEndOfInput(out);
       } else if (isUpdateMode) {
-        engine.flushUpdates(out);
+        this.engine.flushUpdates(out);
       }
       await this.writeOutputs(out, [], []);
+      if (commits) await this.commit();
       this.state = wasStopped ? 'stopped' : 'finished';
     } catch (error) {
       if (isReaderGone(error)) {
@@ -207,7 +257,7 @@ export class JobRunner {
       logger.error({ job: this.options.name, err: error }, 'job failed');
       throw error;
     } finally {
-      const closed = await Promise.allSettled([io.results.close(), io.deadLetters.close(), io.lateRecords.close()]);
+      const closed = await Promise.allSettled([io.results.close(), io.deadLetters.close(), io.lateRecords.close(), io.source.close?.()]);
       const failure = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected' && !isReaderGone(c.reason));
       // Output that could not be flushed is output lost: the job has failed, whatever came before.
       if (failure !== undefined && this.state !== 'failed') {
@@ -224,10 +274,10 @@ export class JobRunner {
 
   /** The next batch; while waiting for it, `onTick` runs every `tickEveryMs()` (when not null). */
   private async nextBatch(
-    iterator: AsyncIterator<RawBatch>,
+    iterator: AsyncIterator<RawBatch | Assignment>,
     tickEveryMs: () => number | null,
     onTick: () => Promise<void>,
-  ): Promise<IteratorResult<RawBatch>> {
+  ): Promise<IteratorResult<RawBatch | Assignment>> {
     const next = iterator.next();
     for (;;) {
       const every = tickEveryMs();
@@ -236,8 +286,43 @@ export class JobRunner {
       const tick = timer(every);
       const winner = await Promise.race([next, tick.promise.then(() => TICK)]);
       tick.cancel();
-      if (winner !== TICK) return winner as IteratorResult<RawBatch>;
+      if (winner !== TICK) return winner as IteratorResult<RawBatch | Assignment>;
       await onTick();
+    }
+  }
+
+  /**
+   * A consumer group assigned partitions: reading starts again from their committed positions, so
+   * the state starts again too (what was delivered is not emitted twice; see SourcePositions).
+   */
+  private onAssignment(assignment: Assignment): void {
+    const { logger, clock } = this.io;
+    this.earlierStats.push(this.currentEngine.stats);
+    this.currentEngine = this.createEngine();
+    this.positions.onAssignment(assignment, this.currentEngine);
+    this.lastSeenAt.clear();
+    const now = clock.now();
+    for (const p of assignment.partitions) this.lastSeenAt.set(p.partition, now);
+    logger.info(
+      { job: this.options.name, partitions: assignment.partitions.map((p) => ({ partition: p.partition, offset: p.offset, resumes: p.resume !== null })) },
+      'partitions assigned: reading from the committed positions',
+    );
+  }
+
+  /**
+   * Commits the source positions once every result so far is delivered. A failed commit is not
+   * fatal: a later one covers it, and until then a restart reads a little more again.
+   */
+  private async commit(): Promise<void> {
+    const { io } = this;
+    this.lastCommitAt = io.clock.now();
+    await Promise.all([io.results.flush?.(), io.deadLetters.flush?.(), io.lateRecords.flush?.()]);
+    const commits = this.positions.commits(this.engine);
+    if (commits.length === 0) return;
+    try {
+      await io.source.commit?.(commits);
+    } catch (error) {
+      io.logger.warn({ job: this.options.name, err: error }, 'commit failed: will retry at the next interval');
     }
   }
 
@@ -259,7 +344,7 @@ export class JobRunner {
   }
 
   private summary(): Record<string, unknown> {
-    const s = this.engine.stats;
+    const s = this.totalStats();
     const g = this.engine.gauges();
     return {
       records: this.records,
@@ -284,4 +369,8 @@ export class JobRunner {
       late.length > 0 ? this.io.lateRecords.write(late) : undefined,
     ]);
   }
+}
+
+function isAssignment(item: RawBatch | Assignment): item is Assignment {
+  return (item as Partial<Assignment>).kind === 'assignment';
 }

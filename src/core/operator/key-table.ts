@@ -20,6 +20,11 @@ export interface KeyEntry {
    */
   lastSlice: object | null;
   lastPartial: Partial | null;
+  /**
+   * Windows of this key that close at or before this time were emitted by an earlier run (see
+   * WindowAggregator.setReplayFloor); −Infinity when nothing is being replayed.
+   */
+  replayFloorMs: number;
 }
 
 type Level = Map<unknown, Level | KeyEntry>;
@@ -93,7 +98,7 @@ export class KeyTable {
 
   /** Adds an entry under its key values. */
   private link(id: number, key: Record<string, FieldValue>): KeyEntry {
-    const entry: KeyEntry = { id, group: { id, key, keyJson: JSON.stringify(key) }, lastSlice: null, lastPartial: null };
+    const entry: KeyEntry = { id, group: { id, key, keyJson: JSON.stringify(key) }, lastSlice: null, lastPartial: null, replayFloorMs: Number.NEGATIVE_INFINITY };
     this.entries.set(id, entry);
     const fields = this.fields;
     const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);

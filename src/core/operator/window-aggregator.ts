@@ -69,7 +69,16 @@ export interface EngineStats {
   filteredOut: number;
   lateRecords: number;
   results: number;
+  /** Results not emitted again because an earlier run emitted them (replay after a restart). */
+  replayedResults: number;
   readonly lateByWindow: Record<string, number>;
+}
+
+/** What a commit of one partition's position records of the engine (see resumePartitions). */
+export interface PartitionResume {
+  readonly partition: string | number;
+  readonly completeUpToMs: number;
+  readonly maxEventTimeMs: number;
 }
 
 export interface EngineGauges {
@@ -128,6 +137,10 @@ export class WindowAggregator {
   private readonly definitionOrder: ReadonlyMap<string, number>;
   /** True once onEndOfInput has run. */
   hasEnded = false;
+  /** The latest close time of any window or session emitted (what end of input made complete). */
+  private maxClosedAtMs = Number.NEGATIVE_INFINITY;
+  /** Per source partition: windows closing at or before this were emitted by an earlier run. */
+  private replayFloors: Map<string | number, number> | null = null;
   /** Slices dropped or merged since the last sweep of the key table (in snapshots: it decides when keys are forgotten). */
   droppedSinceSweep = 0;
 
@@ -139,7 +152,7 @@ export class WindowAggregator {
     this.latenessMs = spec.time.allowedLatenessMs;
     this.isUpdateMode = spec.emit === 'update';
     this.watermark = new WatermarkTracker(spec.time.maxOutOfOrdernessMs);
-    this.stats = { events: 0, filteredOut: 0, lateRecords: 0, results: 0, lateByWindow: {} };
+    this.stats = { events: 0, filteredOut: 0, lateRecords: 0, results: 0, replayedResults: 0, lateByWindow: {} };
     const aligned: AlignedDef[] = [];
     const sessionDefs: SessionDef[] = [];
     const countDefs: CountDef[] = [];
@@ -207,7 +220,9 @@ export class WindowAggregator {
     }
     const keyEntry = this.keys.intern(fields);
     const keyId = keyEntry.id;
-    const watermark = this.watermark.current;
+    let watermark = this.watermark.current;
+    // Replaying after a restart: windows an earlier run already emitted are closed for this key.
+    if (this.replayFloors !== null) watermark = this.replayWatermark(keyEntry, partition, watermark);
     let lateFor: string[] | null = null;
 
     if (this.aligned.length > 0) {
@@ -263,6 +278,66 @@ export class WindowAggregator {
     this.observe(partition, t, out);
   }
 
+  /**
+   * Resumes from positions an earlier run committed, before any event: input from each partition is
+   * read again from there. Windows that close at or before a partition's `completeUpToMs` were
+   * emitted and delivered by that run: events of the partition's keys are not added to them again
+   * and they are not emitted again (their late records are the caller's to suppress). The watermark
+   * carries on from the latest event times that run had seen. Keys are assumed to belong to one
+   * partition (the source is partitioned by the key or a field of it).
+   */
+  resumePartitions(partitions: readonly PartitionResume[]): void {
+    let floor = Number.POSITIVE_INFINITY;
+    for (const p of partitions) {
+      (this.replayFloors ??= new Map()).set(p.partition, p.completeUpToMs);
+      this.watermark.restorePartition(p.partition, p.maxEventTimeMs);
+      floor = Math.min(floor, p.completeUpToMs);
+    }
+    // Every owner of these partitions has emitted what closes before the lowest of them.
+    if (partitions.length > 0) this.watermark.advanceTo(floor);
+  }
+
+  /** The latest event time seen on `partition` (−Infinity when none), for a commit. */
+  maxEventTimeOf(partition: string | number): number {
+    return this.watermark.maxEventTimeOf(partition);
+  }
+
+  private replayWatermark(keyEntry: KeyEntry, partition: string | number, watermark: number): number {
+    const floor = (this.replayFloors as Map<string | number, number>).get(partition);
+    if (floor !== undefined && floor > keyEntry.replayFloorMs) keyEntry.replayFloorMs = floor;
+    return Math.max(watermark, keyEntry.replayFloorMs);
+  }
+
+  /** A partition was assigned to this job: it holds the watermark back until it has events or is idle. */
+  onPartitionAssigned(partition: string | number): void {
+    this.watermark.addPartition(partition);
+  }
+
+  /**
+   * The earliest event time any state held now can contain (+Infinity when there is none). Input
+   * older than this only fed windows already emitted, so it need not be read again after a restart.
+   * Running totals and count windows hold everything since the start (−Infinity).
+   */
+  oldestRetainedTimeMs(): number {
+    if (this.countDefs.length > 0 || this.aligned.some((d) => d.global !== null)) return Number.NEGATIVE_INFINITY;
+    let oldest = this.slices.slices[0]?.start ?? Number.POSITIVE_INFINITY;
+    for (const def of this.sessionDefs) {
+      for (const sessions of def.sessions.byKey.values()) {
+        const first = sessions[0];
+        if (first !== undefined && first.start < oldest) oldest = first.start;
+      }
+    }
+    return oldest;
+  }
+
+  /**
+   * Every window and session that closes at or before this time has been emitted: the watermark, or
+   * after the end of input the latest close time emitted (−Infinity before any).
+   */
+  completeUpToMs(): number {
+    return this.hasEnded ? this.maxClosedAtMs : this.watermark.current;
+  }
+
   /** A source partition has had no events for the idle timeout: stop waiting for it. */
   onPartitionIdle(partition: string | number, out: EngineOutput[]): void {
     if (this.watermark.markIdle(partition)) this.closeDue(out);
@@ -307,6 +382,7 @@ export class WindowAggregator {
         for (const [window, keyIds] of touched) {
           for (const keyId of keyIds) {
             const entry = this.keys.find(keyId) as KeyEntry;
+            if (entry.replayFloorMs >= window.end + this.latenessMs) continue;
             const partial = this.plan.empty();
             this.slices.forEachIn(window.start, window.end, (slice) => {
               const p = slice.partials.get(entry);
@@ -323,11 +399,22 @@ export class WindowAggregator {
     this.dirtySessions.sort(([a, s], [b, t]) => a.index - b.index || s.start - t.start || s.keyId - t.keyId);
     for (const [def, session] of this.dirtySessions) {
       session.isDirty = false;
-      if (!session.isLive) continue;
+      if (!session.isLive || this.wasEmitted(session.keyId, session.end + this.latenessMs)) continue;
       session.revision += 1;
       this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, session.revision, false, out);
     }
     this.dirtySessions.length = 0;
+  }
+
+  /** True (and counted) when an earlier run emitted this key's window that closes at closeAt. */
+  private wasEmitted(keyId: number, closeAt: number): boolean {
+    const entry = this.keys.find(keyId);
+    return entry !== undefined && entry.replayFloorMs >= closeAt && this.countReplayed();
+  }
+
+  private countReplayed(): true {
+    this.stats.replayedResults++;
+    return true;
   }
 
   private markDirty(slice: Slice, keyId: number): void {
@@ -390,6 +477,7 @@ export class WindowAggregator {
     let closedAligned = false;
     for (let top = this.closing.peek(); top !== undefined && top.closeAt <= watermark; top = this.closing.peek()) {
       this.closing.pop();
+      if (top.closeAt > this.maxClosedAtMs) this.maxClosedAtMs = top.closeAt;
       if (top.session !== null) {
         const session = top.session;
         if (!session.isLive) continue;
@@ -404,6 +492,7 @@ export class WindowAggregator {
         }
         const def = this.sessionDefs.find((d) => d.index === top.defIndex) as SessionDef;
         def.sessions.remove(session);
+        if (this.wasEmitted(session.keyId, closeAt)) continue;
         const revision = this.isUpdateMode ? session.revision + 1 : 0;
         this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, revision, true, out);
         continue;
@@ -421,8 +510,10 @@ export class WindowAggregator {
   private emitWindow(def: AlignedDef, window: PendingWindow, out: EngineOutput[]): void {
     const inWindow: Slice[] = [];
     this.slices.forEachIn(window.start, window.end, (slice) => inWindow.push(slice));
+    const closeAt = window.end + this.latenessMs;
     if (inWindow.length === 1) {
       for (const [entry, partial] of (inWindow[0] as Slice).partials) {
+        if (entry.replayFloorMs >= closeAt && this.countReplayed()) continue;
         this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
       }
       return;
@@ -436,6 +527,7 @@ export class WindowAggregator {
       }
     }
     for (const [entry, partial] of combined) {
+      if (entry.replayFloorMs >= closeAt && this.countReplayed()) continue;
       this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
     }
   }

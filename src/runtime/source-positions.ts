@@ -1,0 +1,94 @@
+// SourcePositions: what to commit for a source with a consumer group, and what is a replay.
+
+import { CommitTracker } from '../core/positions/commit-tracker.js';
+import type { PartitionResume } from '../core/operator/window-aggregator.js';
+import type { Logger } from '../ports/logger.js';
+import type { Assignment, PartitionCommit, RawBatch, ResumePoint } from '../ports/source.js';
+
+/** What the positions need of the engine (WindowAggregator has it). */
+export interface ResumableEngine {
+  onPartitionAssigned(partition: string | number): void;
+  resumePartitions(partitions: readonly PartitionResume[]): void;
+  oldestRetainedTimeMs(): number;
+  completeUpToMs(): number;
+  maxEventTimeOf(partition: string | number): number;
+}
+
+const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
+const orMinusInfinity = (ms: number | null | undefined): number => ms ?? Number.NEGATIVE_INFINITY;
+
+/**
+ * Until window state is checkpointed, a restart rebuilds open windows by reading their input again:
+ * the committed offset is the first record that may still be in open state (CommitTracker), and the
+ * commit's metadata says which windows were already delivered and which records were already
+ * processed. Reading again then adds nothing twice to a result and writes no side record twice.
+ */
+export class SourcePositions {
+  private readonly tracker = new CommitTracker();
+  /** Per partition: records before this offset were processed by an earlier run (a replay). */
+  private readonly replayUntil = new Map<string | number, number>();
+  private readonly resumed = new Map<string | number, ResumePoint>();
+
+  constructor(
+    private readonly job: { readonly name: string; readonly fingerprint: string },
+    private readonly logger: Logger,
+  ) {}
+
+  /** A new assignment: `engine` is fresh; it resumes each partition from what was committed. */
+  onAssignment(assignment: Assignment, engine: ResumableEngine): void {
+    this.tracker.clear();
+    this.replayUntil.clear();
+    this.resumed.clear();
+    const resumes: PartitionResume[] = [];
+    for (const { partition, offset, resume } of assignment.partitions) {
+      engine.onPartitionAssigned(partition);
+      if (offset !== null) this.tracker.resumeAt(partition, offset);
+      if (resume === null) continue;
+      if (resume.job !== this.job.fingerprint) {
+        this.logger.warn(
+          { job: this.job.name, partition, committedBy: resume.job, current: this.job.fingerprint },
+          'the committed position was written by a different job definition: resuming from it anyway',
+        );
+      }
+      this.replayUntil.set(partition, resume.processedUpTo);
+      this.resumed.set(partition, resume);
+      resumes.push({ partition, completeUpToMs: orMinusInfinity(resume.completeUpToMs), maxEventTimeMs: orMinusInfinity(resume.maxEventTimeMs) });
+    }
+    engine.resumePartitions(resumes);
+  }
+
+  /** A batch was processed; `maxEventTimeMs` is the latest event time in it (−Infinity if none). */
+  record(batch: RawBatch, maxEventTimeMs: number): void {
+    if (batch.offsets !== undefined) this.tracker.record(batch.partition, batch.offsets.first, batch.offsets.next, maxEventTimeMs);
+  }
+
+  /** True when records[index] was processed by an earlier run: its side records were written then. */
+  isReplay(batch: RawBatch, index: number): boolean {
+    const until = this.replayUntil.get(batch.partition);
+    return until !== undefined && batch.offsets !== undefined && batch.offsets.offsetOf(index) < until;
+  }
+
+  /** What to commit now, for every partition with known progress. Call once results are delivered. */
+  commits(engine: ResumableEngine): PartitionCommit[] {
+    const oldest = engine.oldestRetainedTimeMs();
+    const complete = engine.completeUpToMs();
+    const commits: PartitionCommit[] = [];
+    for (const partition of this.tracker.partitionIds()) {
+      const offset = this.tracker.safeOffset(partition, oldest) as number;
+      const next = this.tracker.nextOffset(partition) as number;
+      const before = this.resumed.get(partition);
+      commits.push({
+        partition: Number(partition),
+        offset,
+        resume: {
+          // A fresh engine has not caught up yet with what the earlier run had done: never go back.
+          completeUpToMs: finiteOrNull(Math.max(complete, orMinusInfinity(before?.completeUpToMs))),
+          maxEventTimeMs: finiteOrNull(Math.max(engine.maxEventTimeOf(partition), orMinusInfinity(before?.maxEventTimeMs))),
+          processedUpTo: Math.max(next, before?.processedUpTo ?? 0),
+          job: this.job.fingerprint,
+        },
+      });
+    }
+    return commits;
+  }
+}
