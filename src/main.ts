@@ -9,9 +9,13 @@ import { StdinSource } from './adapters/sources/stdin.js';
 import { GeneratorSource } from './adapters/sources/generator.js';
 import { NdjsonStreamSink } from './adapters/sinks/ndjson-stream.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import type { Logger } from './ports/logger.js';
+import { silentLogger, type Logger } from './ports/logger.js';
+import { createKafka } from './adapters/kafka/kafka-client.js';
+import { KafkaSink } from './adapters/kafka/kafka-sink.js';
+import { KafkaSource } from './adapters/kafka/kafka-source.js';
+import { positionKey, resultKey } from './adapters/kafka/message-keys.js';
 import type { Sink } from './ports/sink.js';
-import type { Source } from './ports/source.js';
+import type { Source, SourcePosition } from './ports/source.js';
 import { JobRunner } from './runtime/job-runner.js';
 import { ClickGenerator } from './adapters/sources/click-generator.js';
 import { once } from 'node:events';
@@ -19,8 +23,21 @@ import type { Writable } from 'node:stream';
 import { pinoLogger } from './adapters/logging/pino-logger.js';
 import { formatDeadLetter, formatLateRecord, type DeadLetter, type LateOutputRecord } from './runtime/side-records.js';
 
-export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Number.POSITIVE_INFINITY): Source {
+export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Number.POSITIVE_INFINITY, logger: Logger = silentLogger): Source {
   switch (spec.type) {
+    case 'kafka':
+      return new KafkaSource(
+        createKafka(spec, logger),
+        {
+          topic: spec.topic,
+          groupId: spec.groupId,
+          startFrom: spec.startFrom,
+          stopAtEnd: spec.stopAtEnd,
+          sessionTimeoutMs: spec.sessionTimeoutMs,
+          heartbeatIntervalMs: spec.heartbeatIntervalMs,
+        },
+        logger,
+      );
     case 'file': return new FileSource(spec.path, maxRecordBytes);
     case 'stdin': return new StdinSource(process.stdin, maxRecordBytes);
     case 'generator':
@@ -39,14 +56,21 @@ export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Num
   }
 }
 
-export function buildResultSink(spec: SinkSpec, job: JobSpec): Sink<WindowResult> {
+export function buildResultSink(spec: SinkSpec, job: JobSpec, logger: Logger = silentLogger): Sink<WindowResult> {
   const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, job.emit === 'update');
   const format = (r: WindowResult): string => formatter.format(r);
-  return spec.type === 'file' ? NdjsonStreamSink.toFile(spec.path, format) : NdjsonStreamSink.toStream('stdout', process.stdout, format);
+  switch (spec.type) {
+    case 'file': return NdjsonStreamSink.toFile(spec.path, format);
+    case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
+    case 'kafka':
+      return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: spec.batchSize, key: resultKey, value: format }, logger);
+  }
 }
 
-function buildSideSink<T>(spec: SideOutputSpec, format: (item: T) => string): Sink<T> {
+function buildSideSink<T extends { readonly position: SourcePosition }>(spec: SideOutputSpec, format: (item: T) => string, logger: Logger): Sink<T> {
   switch (spec.type) {
+    case 'kafka':
+      return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: 1_000, key: (item: T) => positionKey(item.position), value: format }, logger);
     case 'file': return NdjsonStreamSink.toFile(spec.path, format);
     case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
     case 'stderr': return NdjsonStreamSink.toStream('stderr', process.stderr, format);
@@ -62,16 +86,22 @@ export interface BuildOptions {
 /** A runner wired to the adapters the job names. */
 export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
   const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pinoLogger();
   return new JobRunner(
     job,
-    { name: job.name, maxRecordBytes: job.maxRecordBytes, updateIntervalMs: job.updateIntervalMs },
     {
-      source: buildSource(job.source, clock, job.maxRecordBytes),
-      results: buildResultSink(job.sink, job),
-      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter),
-      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord),
+      name: job.name,
+      maxRecordBytes: job.maxRecordBytes,
+      updateIntervalMs: job.updateIntervalMs,
+      ...(job.source.type === 'kafka' ? { commitIntervalMs: job.source.commitIntervalMs } : {}),
+    },
+    {
+      source: buildSource(job.source, clock, job.maxRecordBytes, logger),
+      results: buildResultSink(job.sink, job, logger),
+      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger),
+      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger),
       clock,
-      logger: options.logger ?? pinoLogger(),
+      logger,
     },
   );
 }

@@ -162,11 +162,25 @@ function describeSource(source: SourceSpec): string {
         `first event at ${start}, ${stop}, ${pace}`
       );
     }
+    case 'kafka': {
+      const end = source.stopAtEnd ? 'reads up to the end offsets seen at start, then closes every window and finishes' : 'runs until stopped';
+      return (
+        `kafka topic ${source.topic} on ${source.brokers.join(', ')} (JSON messages), consumer group ${source.groupId}, ` +
+        `a new group starts from the ${source.startFrom} offsets, ${end}; positions committed every ${spellDuration(source.commitIntervalMs)}`
+      );
+    }
   }
 }
 
 function describeSink(sink: SinkSpec): string {
-  return sink.type === 'stdout' ? 'standard output (NDJSON)' : `file ${sink.path} (NDJSON)`;
+  switch (sink.type) {
+    case 'stdout':
+      return 'standard output (NDJSON)';
+    case 'file':
+      return `file ${sink.path} (NDJSON)`;
+    case 'kafka':
+      return `kafka topic ${sink.topic} on ${sink.brokers.join(', ')} (JSON, keyed by window, start and key, so a compacted topic keeps the latest revision)`;
+  }
 }
 
 function describeSideOutput(output: SideOutputSpec): string {
@@ -177,6 +191,8 @@ function describeSideOutput(output: SideOutputSpec): string {
       return 'standard error';
     case 'file':
       return `file ${output.path}`;
+    case 'kafka':
+      return `kafka topic ${output.topic} on ${output.brokers.join(', ')}`;
   }
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { readTimestamp } from '../core/event/timestamp.js';
 import { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
 import type { SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
+import { kafkaOutputSchema, kafkaSinkSchema, kafkaSourceSchema } from './kafka-schema.js';
 import { expecting, fail, nonEmptyString, strictObject, typedUnion, wholeNumber } from './schema-kit.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -28,12 +29,13 @@ const generatorObject = strictObject(
   'a generator source: { type: generator, eventsPerSecond, users, pages, seed, maxEvents, startTime, realtime }',
 );
 
-const SOURCE_TYPES = ['file', 'stdin', 'generator'];
+const SOURCE_TYPES = ['file', 'stdin', 'generator', 'kafka'];
 
-export const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type: file, path: <file> }, { type: stdin } or { type: generator, … }', [
+export const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type: file, path: <file> }, { type: stdin }, { type: generator, … } or { type: kafka, … }', [
   strictObject({ type: z.literal('file'), path: filePath }, 'a file source: { type: file, path: <file> }'),
   strictObject({ type: z.literal('stdin') }, 'a stdin source: { type: stdin }'),
   generatorObject,
+  kafkaSourceSchema,
 ]).transform((source, ctx): SourceSpec => {
   if (source.type !== 'generator') return source;
   let startTimeMs: number | null = null;
@@ -61,21 +63,23 @@ export const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type
   };
 });
 
-export const sinkSchema = typedUnion('sink', ['file', 'stdout'], 'a sink: { type: stdout } or { type: file, path: <file> }', [
+export const sinkSchema = typedUnion('sink', ['file', 'stdout', 'kafka'], 'a sink: { type: stdout }, { type: file, path: <file> } or { type: kafka, brokers, topic }', [
   strictObject({ type: z.literal('file'), path: filePath }, 'a file sink: { type: file, path: <file> }'),
   strictObject({ type: z.literal('stdout') }, 'a stdout sink: { type: stdout }'),
+  kafkaSinkSchema,
 ]);
 
-const SIDE_OUTPUT_WORDS = "a file path, 'stdout', 'stderr', or { type: file, path: <file> }";
+const SIDE_OUTPUT_WORDS = "a file path, 'stdout', 'stderr', { type: file, path: <file> } or { type: kafka, brokers, topic }";
 
 export const sideOutputSchema = z
   .union(
     [
       z.string(),
-      typedUnion('output', ['file', 'stdout', 'stderr'], SIDE_OUTPUT_WORDS, [
+      typedUnion('output', ['file', 'stdout', 'stderr', 'kafka'], SIDE_OUTPUT_WORDS, [
         strictObject({ type: z.literal('file'), path: filePath }, 'a file output: { type: file, path: <file> }'),
         strictObject({ type: z.literal('stdout') }, 'an output { type: stdout }'),
         strictObject({ type: z.literal('stderr') }, 'an output { type: stderr }'),
+        kafkaOutputSchema,
       ]),
     ],
     expecting(SIDE_OUTPUT_WORDS),

@@ -22,13 +22,47 @@ export type SourceSpec =
       readonly startTimeMs: number | null;
       /** Pace events in wall time (true) or generate them as fast as possible (false). */
       readonly realtime: boolean;
-    };
+    }
+  | KafkaSourceSpec;
 
-/** Where results go: an NDJSON file or standard output. */
-export type SinkSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' };
+/** A Kafka topic read by a consumer group; positions are committed by the job, not automatically. */
+export interface KafkaSourceSpec {
+  readonly type: 'kafka';
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly groupId: string;
+  /** Where a group with no committed position starts. */
+  readonly startFrom: 'earliest' | 'latest';
+  /** Read up to the end offsets seen at start, close every window and finish (a bounded run). */
+  readonly stopAtEnd: boolean;
+  readonly format: 'json';
+  readonly commitIntervalMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly clientId: string;
+}
 
-/** Where dead-letter or late records go: a file path, or standard output / standard error. */
-export type SideOutputSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | { readonly type: 'stderr' };
+export interface KafkaSinkSpec {
+  readonly type: 'kafka';
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  /** Results per produce request. */
+  readonly batchSize: number;
+  readonly clientId: string;
+}
+
+export interface KafkaOutputSpec {
+  readonly type: 'kafka';
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly clientId: string;
+}
+
+/** Where results go: an NDJSON file, standard output, or a Kafka topic. */
+export type SinkSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | KafkaSinkSpec;
+
+/** Where dead-letter or late records go: a file path, standard output / standard error, or a Kafka topic. */
+export type SideOutputSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | { readonly type: 'stderr' } | KafkaOutputSpec;
 
 /** A whole job: what to compute (PipelineSpec), where from, where to, and the record limits. */
 export interface JobSpec extends PipelineSpec {

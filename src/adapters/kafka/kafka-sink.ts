@@ -1,0 +1,103 @@
+// KafkaSink: items as keyed JSON messages on a topic, produced in large batches.
+
+import kafkajs from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Logger } from '../../ports/logger.js';
+import type { Sink } from '../../ports/sink.js';
+import { backoffMs, isTransientKafkaError } from './kafka-client.js';
+
+const { Partitioners } = kafkajs;
+
+export interface KafkaSinkOptions<T> {
+  readonly topic: string;
+  /** Messages per produce request. */
+  readonly batchSize: number;
+  /** The message key: items with the same key replace each other in a compacted topic. */
+  readonly key: (item: T) => string;
+  readonly value: (item: T) => string;
+}
+
+/**
+ * One produce request is in flight at a time, so messages keep their order (a later revision of a
+ * window never lands before an earlier one) while the job goes on filling the next batch. A
+ * request that fails for a transient reason (a broker restarting) is retried with backoff for as
+ * long as it takes, with a log line per attempt: the job waits rather than loses results.
+ */
+export class KafkaSink<T> implements Sink<T> {
+  readonly description: string;
+  private readonly producer: Producer;
+  private pending: Message[] = [];
+  private inFlight: Promise<void> | null = null;
+  private failure: unknown = null;
+  private connected: Promise<void> | null = null;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: KafkaSinkOptions<T>,
+    private readonly logger: Logger,
+  ) {
+    this.description = `kafka topic ${options.topic}`;
+    // acks from all in-sync replicas; not idempotent, since the results are keyed and idempotent themselves.
+    this.producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  async write(items: readonly T[]): Promise<void> {
+    this.throwIfFailed();
+    const { key, value, batchSize } = this.options;
+    for (const item of items) {
+      this.pending.push({ key: key(item), value: value(item) });
+      if (this.pending.length >= batchSize) await this.sendPending();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.sendPending();
+    await this.inFlight;
+    this.throwIfFailed();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      if (this.connected !== null) await this.producer.disconnect();
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Waits for the request in flight, then starts one with everything pending. */
+  private async sendPending(): Promise<void> {
+    await this.inFlight;
+    this.throwIfFailed();
+    const messages = this.pending;
+    this.pending = [];
+    this.inFlight = this.sendWithRetry(messages).catch((error: unknown) => {
+      this.failure = error;
+    });
+  }
+
+  private async sendWithRetry(messages: Message[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.connected ??= this.producer.connect();
+        await this.connected;
+        await this.producer.send({ topic: this.options.topic, messages, acks: -1 });
+        if (attempt > 1) this.logger.info({ topic: this.options.topic, attempt }, 'kafka sink: produce succeeded again');
+        return;
+      } catch (error) {
+        if (!isTransientKafkaError(error)) throw error;
+        // A failed connect must be tried again, not awaited again.
+        this.connected = null;
+        const waitMs = backoffMs(attempt);
+        this.logger.warn(
+          { topic: this.options.topic, attempt, retryInMs: waitMs, messages: messages.length, err: error },
+          'kafka sink: produce failed, retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+}

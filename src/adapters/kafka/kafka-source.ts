@@ -1,0 +1,200 @@
+// KafkaSource: a topic read through a consumer group, with positions the job commits itself.
+
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../../ports/logger.js';
+import type { AssignedPartition, Assignment, PartitionCommit, RawBatch, Source, SourcePosition } from '../../ports/source.js';
+import { Handoff } from './handoff.js';
+import { decodeResumePoint, encodeResumePoint } from './resume-metadata.js';
+
+export interface KafkaSourceOptions {
+  readonly topic: string;
+  readonly groupId: string;
+  readonly startFrom: 'earliest' | 'latest';
+  /** Read up to the end offsets seen at start, then end (a bounded run). */
+  readonly stopAtEnd: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+type Item = (RawBatch | Assignment) & { readonly generation: number };
+
+const decoder = new TextDecoder('utf-8');
+
+/**
+ * Messages are handed to the job batch by batch (the job's loop is the backpressure: kafkajs
+ * fetches no further while a batch waits). Offsets are never committed automatically: the job
+ * commits, through `commit`, positions whose results are delivered, with a resume point in the
+ * commit metadata. After every rebalance kafkajs reads all assigned partitions again from their
+ * committed offsets, so each group generation starts with an Assignment and the job starts its
+ * state again from those positions; batches of an older generation are dropped.
+ */
+export class KafkaSource implements Source {
+  readonly description: string;
+  readonly isBounded: boolean;
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly handoff = new Handoff<Item>(2);
+  private generation = 0;
+  /** The generation of the last assignment the job has taken: commits are only made for it. */
+  private takenGeneration = -1;
+  private assigned = new Set<number>();
+  /** Resolves once the current generation's Assignment is queued (batches wait for it). */
+  private assignmentQueued: Promise<void> = Promise.resolve();
+  /** stopAtEnd: the end offset per partition, read at start. */
+  private endOffsets: Map<number, number> | null = null;
+  /** stopAtEnd: the next offset to read per assigned partition. */
+  private readonly nextOffsets = new Map<number, number>();
+  private stopped = false;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: KafkaSourceOptions,
+    private readonly logger: Logger,
+  ) {
+    this.description = `kafka topic ${options.topic} (group ${options.groupId})`;
+    this.isBounded = options.stopAtEnd;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      allowAutoTopicCreation: true,
+    });
+    this.admin = kafka.admin();
+  }
+
+  async *batches(): AsyncGenerator<RawBatch | Assignment> {
+    await this.start();
+    for (;;) {
+      const item = await this.handoff.next();
+      if (item === null) return;
+      if (item.generation !== this.generation) continue;
+      if ('kind' in item) this.takenGeneration = item.generation;
+      yield item;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.handoff.close();
+  }
+
+  async commit(commits: readonly PartitionCommit[]): Promise<void> {
+    // A rebalance since the job took its assignment: the partitions' new owners read from the last commit.
+    if (this.takenGeneration !== this.generation) return;
+    const mine = commits.filter((c) => this.assigned.has(c.partition));
+    if (mine.length === 0) return;
+    await this.consumer.commitOffsets(
+      mine.map((c) => ({ topic: this.options.topic, partition: c.partition, offset: String(c.offset), metadata: encodeResumePoint(c.resume) })),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    if (!this.connected) return;
+    this.connected = false;
+    await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private async start(): Promise<void> {
+    const { topic } = this.options;
+    await this.admin.connect();
+    await this.consumer.connect();
+    this.connected = true;
+    if (this.options.stopAtEnd) {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      this.endOffsets = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+      this.logger.info({ topic, endOffsets: Object.fromEntries(this.endOffsets) }, 'kafka source: reading up to these end offsets');
+    }
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (event) => {
+      const generation = ++this.generation;
+      const partitions = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      this.assigned = new Set(partitions);
+      this.assignmentQueued = this.queueAssignment(generation, partitions).catch((error: unknown) => this.handoff.fail(error));
+    });
+    this.consumer.on(CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.logger.warn({ topic, err: error, restart }, restart ? 'kafka source: consumer failed, restarting' : 'kafka source: consumer failed');
+      if (!restart) this.handoff.fail(error);
+    });
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.startFrom === 'earliest' });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** The committed position and resume point of every assigned partition, queued before any batch. */
+  private async queueAssignment(generation: number, partitions: readonly number[]): Promise<void> {
+    const { topic, groupId } = this.options;
+    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p]));
+    const topicOffsets = this.options.stopAtEnd ? await this.admin.fetchTopicOffsets(topic) : [];
+    const assignment: AssignedPartition[] = partitions.map((partition) => {
+      const c = byPartition.get(partition);
+      const offset = c === undefined || Number(c.offset) < 0 ? null : Number(c.offset);
+      const resume = offset === null ? null : decodeResumePoint(c?.metadata);
+      if (offset !== null && resume === null) {
+        this.logger.warn({ topic, partition, offset }, 'kafka source: the committed offset has no resume point from Tally; reading on from it');
+      }
+      return { partition, offset, resume };
+    });
+    this.nextOffsets.clear();
+    for (const { partition, offset } of assignment) {
+      const range = topicOffsets.find((o) => o.partition === partition);
+      const start = offset ?? (range === undefined ? null : Number(this.options.startFrom === 'earliest' ? range.low : range.high));
+      if (start !== null) this.nextOffsets.set(partition, start);
+    }
+    this.logger.info({ topic, generation, partitions: assignment }, 'kafka source: partitions assigned');
+    await this.handoff.push({ kind: 'assignment', partitions: assignment, generation });
+    this.endIfDone();
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    await this.assignmentQueued;
+    const generation = this.generation;
+    const { topic, partition } = batch;
+    const end = this.endOffsets?.get(partition);
+    let messages = batch.messages;
+    if (end !== undefined) messages = messages.filter((m) => Number(m.offset) < end);
+    if (messages.length === 0 || this.stopped || !isRunning() || isStale()) return;
+    const offsets = messages.map((m) => Number(m.offset));
+    const records = messages.map((m) => (m.value === null ? '' : decoder.decode(m.value)));
+    const item: Item = {
+      generation,
+      partition,
+      records,
+      emptyIsBad: true,
+      positionOf: (i): SourcePosition => ({ kind: 'kafka', topic, partition, offset: String(offsets[i]) }),
+      offsets: { first: offsets[0] as number, next: (offsets[offsets.length - 1] as number) + 1, offsetOf: (i) => offsets[i] as number },
+    };
+    // While the job is busy (a slow sink), keep the group membership alive.
+    const pushed = this.handoff.push(item);
+    let done = false;
+    void pushed.then(() => (done = true));
+    while (!done) {
+      await Promise.race([pushed, new Promise((resolve) => setTimeout(resolve, this.options.heartbeatIntervalMs))]);
+      if (!done) await heartbeat();
+    }
+    if (this.endOffsets !== null) {
+      this.nextOffsets.set(partition, (offsets[offsets.length - 1] as number) + 1);
+      this.endIfDone();
+    }
+  }
+
+  /** stopAtEnd: once every assigned partition has reached its end offset, the input ends. */
+  private endIfDone(): void {
+    if (this.endOffsets === null || this.handoff.isClosed) return;
+    for (const partition of this.assigned) {
+      const next = this.nextOffsets.get(partition);
+      const end = this.endOffsets.get(partition) ?? 0;
+      if (end > 0 && (next === undefined || next < end)) return;
+    }
+    this.logger.info({ topic: this.options.topic, partitions: [...this.assigned] }, 'kafka source: reached the end offsets');
+    this.handoff.close();
+    // Nothing more is wanted; the consumer stays in the group until the job's last commit.
+    this.consumer.pause([{ topic: this.options.topic }]);
+  }
+}
