@@ -125,7 +125,7 @@ windows:
 
   it('points a missing key at the mapping that lacks it', () => {
     expect(linesOf('name: j\nwindows: [{ name: w, tumbling: 1m }]\nsource:\n  path: events.ndjson\n')).toEqual([
-      'job.yaml:4:3 source.type: missing; expected the source type: one of file, stdin, generator',
+      'job.yaml:4:3 source.type: missing; expected the source type: one of file, stdin, generator, kafka',
     ]);
   });
 
@@ -142,7 +142,7 @@ maxRecordBytes: 0
     const error = configErrorOf(() => parseJobText(text, 'jobs/bad.yaml'));
     expect(error.message.split('\n')).toEqual([
       'jobs/bad.yaml:1:7 name: "bad name" is not a valid job name: start with a letter or digit, then letters, digits, \'_\', \'.\' or \'-\' (at most 100 characters)',
-      "jobs/bad.yaml:2:17 source.type: unknown source type 'fil' — did you mean 'file'? (one of: file, stdin, generator)",
+      "jobs/bad.yaml:2:17 source.type: unknown source type 'fil' — did you mean 'file'? (one of: file, stdin, generator, kafka)",
       'jobs/bad.yaml:4:26 windows[0].tumbling: size must be greater than 0',
       "jobs/bad.yaml:5:49 windows[1].calendar.timeZone: unknown time zone 'Asia/Shangai' — did you mean 'Asia/Shanghai'? (use an IANA name such as UTC, Europe/Berlin or Asia/Shanghai)",
       "jobs/bad.yaml:6:13 windows[2].name: window name 'a' is already used by windows[0]; names must be unique",

@@ -54,7 +54,7 @@ describe('jobSchema defaults', () => {
     if (result.ok) return;
     expect(result.problems.map((p) => `${formatPath(p.path)}: ${p.message}`)).toEqual([
       'name: missing; expected a job name',
-      'source: missing; expected a source: { type: file, path: <file> }, { type: stdin } or { type: generator, … }',
+      'source: missing; expected a source: { type: file, path: <file> }, { type: stdin }, { type: generator, … } or { type: kafka, … }',
       'windows: missing; expected a list of windows, e.g. [{ name: per_minute, tumbling: 1m }]',
     ]);
   });
@@ -132,12 +132,12 @@ describe('source', () => {
   });
 
   it('names a missing or unknown type', () => {
-    expect(problemsOf({ source: {} })).toEqual(['source.type: missing; expected the source type: one of file, stdin, generator']);
+    expect(problemsOf({ source: {} })).toEqual(['source.type: missing; expected the source type: one of file, stdin, generator, kafka']);
     expect(problemsOf({ source: { type: 'fil', path: 'x' } })).toEqual([
-      "source.type: unknown source type 'fil' — did you mean 'file'? (one of: file, stdin, generator)",
+      "source.type: unknown source type 'fil' — did you mean 'file'? (one of: file, stdin, generator, kafka)",
     ]);
     expect(problemsOf({ source: 'events.ndjson' })).toEqual([
-      'source: expected a source: { type: file, path: <file> }, { type: stdin } or { type: generator, … }, found the string "events.ndjson"',
+      'source: expected a source: { type: file, path: <file> }, { type: stdin }, { type: generator, … } or { type: kafka, … }, found the string "events.ndjson"',
     ]);
   });
 
@@ -604,9 +604,9 @@ describe('sink and side outputs', () => {
   it('reads a sink, stdout by default', () => {
     expect(specOf({ sink: { type: 'file', path: 'out/results.ndjson' } }).sink).toEqual({ type: 'file', path: 'out/results.ndjson' });
     expect(specOf({ sink: { type: 'stdout' } }).sink).toEqual({ type: 'stdout' });
-    expect(problemsOf({ sink: { type: 'stderr' } })).toEqual(["sink.type: unknown sink type 'stderr' (one of: file, stdout)"]);
+    expect(problemsOf({ sink: { type: 'stderr' } })).toEqual(["sink.type: unknown sink type 'stderr' (one of: file, stdout, kafka)"]);
     expect(problemsOf({ sink: 'stdout' })).toEqual([
-      'sink: expected a sink: { type: stdout } or { type: file, path: <file> }, found the string "stdout"',
+      'sink: expected a sink: { type: stdout }, { type: file, path: <file> } or { type: kafka, brokers, topic }, found the string "stdout"',
     ]);
   });
 
@@ -617,8 +617,8 @@ describe('sink and side outputs', () => {
     expect(specOf({ [key]: 'stderr' })[key as 'deadLetter']).toEqual({ type: 'stderr' });
     expect(specOf({ [key]: { type: 'file', path: 'stdout' } })[key as 'deadLetter']).toEqual({ type: 'file', path: 'stdout' });
     expect(specOf({ [key]: { type: 'stdout' } })[key as 'deadLetter']).toEqual({ type: 'stdout' });
-    expect(problemsOf({ [key]: '' })).toEqual([`${key}: must not be empty; expected a file path, 'stdout', 'stderr', or { type: file, path: <file> }`]);
-    expect(problemsOf({ [key]: { type: 'stdot' } })).toEqual([`${key}.type: unknown output type 'stdot' — did you mean 'stdout'? (one of: file, stdout, stderr)`]);
+    expect(problemsOf({ [key]: '' })).toEqual([`${key}: must not be empty; expected a file path, 'stdout', 'stderr', { type: file, path: <file> } or { type: kafka, brokers, topic }`]);
+    expect(problemsOf({ [key]: { type: 'stdot' } })).toEqual([`${key}.type: unknown output type 'stdot' — did you mean 'stdout'? (one of: file, stdout, stderr, kafka)`]);
     expect(problemsOf({ [key]: { type: 'file' } })).toEqual([`${key}.path: missing; expected a file path`]);
   });
 });
