@@ -59,6 +59,8 @@ export class KafkaSource implements Source {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
       allowAutoTopicCreation: true,
+      // How long a fetch waits for data: also how long stopping waits for the fetch in flight.
+      maxWaitTimeInMs: 1_000,
     });
     this.admin = kafka.admin();
   }

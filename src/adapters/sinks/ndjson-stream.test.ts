@@ -34,6 +34,28 @@ describe('NdjsonStreamSink', () => {
     expect(isDone).toBe(true);
   });
 
+  it('flush resolves only once the lines written so far are in the file', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tally-sink-')), 'out.ndjson');
+    const sink = NdjsonStreamSink.toFile<string>(path, (x) => x);
+    await sink.write(Array.from({ length: 5_000 }, (_v, i) => `line ${i} ${'y'.repeat(100)}`));
+    await sink.flush();
+    expect(readFileSync(path, 'utf8').split('\n').length).toBe(5_001);
+    await sink.close();
+  });
+
+  it('flush waits for a stream that has not taken its data yet', async () => {
+    const stream = new PassThrough({ highWaterMark: 16 });
+    const sink = NdjsonStreamSink.toStream<string>('test', stream, (x) => x);
+    void sink.write(['a'.repeat(64)]);
+    let isFlushed = false;
+    const flushed = sink.flush().then(() => (isFlushed = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(isFlushed).toBe(false);
+    stream.resume();
+    await flushed;
+    expect(isFlushed).toBe(true);
+  });
+
   it('reports a stream error on the next write', async () => {
     const stream = new PassThrough();
     const sink = NdjsonStreamSink.toStream<string>('test', stream, (x) => x);

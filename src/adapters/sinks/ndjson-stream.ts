@@ -77,6 +77,17 @@ export class NdjsonStreamSink<T> implements Sink<T> {
     if (this.failure !== null) throw this.failure;
   }
 
+  /**
+   * Resolves once everything written so far has left the process (a file write has completed, so a
+   * crash of the process cannot lose it): before the job commits source positions past it.
+   */
+  async flush(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (this.stream.writableLength === 0) return;
+    // Writes complete in order: an empty write's callback runs after every earlier one.
+    await new Promise<void>((resolve, reject) => this.stream.write('', (error) => (error ? reject(error) : resolve())));
+  }
+
   async close(): Promise<void> {
     if (this.failure !== null) throw this.failure;
     if (!this.ownsStream) return;
