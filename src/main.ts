@@ -60,18 +60,23 @@ export function buildResultSink(spec: SinkSpec, job: JobSpec, logger: Logger = s
   const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, job.emit === 'update');
   const format = (r: WindowResult): string => formatter.format(r);
   switch (spec.type) {
-    case 'file': return NdjsonStreamSink.toFile(spec.path, format);
+    case 'file': return NdjsonStreamSink.toFile(spec.path, format, { append: resumes(job) });
     case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
     case 'kafka':
       return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: spec.batchSize, key: resultKey, value: format }, logger);
   }
 }
 
-function buildSideSink<T extends { readonly position: SourcePosition }>(spec: SideOutputSpec, format: (item: T) => string, logger: Logger): Sink<T> {
+/** A job that resumes from committed source positions (Kafka): its output files are appended to. */
+function resumes(job: JobSpec): boolean {
+  return job.source.type === 'kafka';
+}
+
+function buildSideSink<T extends { readonly position: SourcePosition }>(spec: SideOutputSpec, format: (item: T) => string, logger: Logger, append: boolean): Sink<T> {
   switch (spec.type) {
     case 'kafka':
       return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: 1_000, key: (item: T) => positionKey(item.position), value: format }, logger);
-    case 'file': return NdjsonStreamSink.toFile(spec.path, format);
+    case 'file': return NdjsonStreamSink.toFile(spec.path, format, { append });
     case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
     case 'stderr': return NdjsonStreamSink.toStream('stderr', process.stderr, format);
   }
@@ -98,8 +103,8 @@ export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
     {
       source: buildSource(job.source, clock, job.maxRecordBytes, logger),
       results: buildResultSink(job.sink, job, logger),
-      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger),
-      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger),
+      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger, resumes(job)),
+      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger, resumes(job)),
       clock,
       logger,
     },

@@ -37,8 +37,8 @@ export interface BatchOffsets {
 export interface ResumePoint {
   /** Every window closing at or before this time had been emitted and delivered (null: none). */
   readonly completeUpToMs: number | null;
-  /** The latest event time read from the partition (null: none). */
-  readonly maxEventTimeMs: number | null;
+  /** The latest event time of the partition's records before the committed offset (null: none). */
+  readonly maxEventTimeBeforeMs: number | null;
   /** Records before this offset had been processed: their dead letters and late records were written. */
   readonly processedUpTo: number;
   /** The fingerprint of the job definition that committed. */

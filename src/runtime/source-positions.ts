@@ -1,6 +1,6 @@
 // SourcePositions: what to commit for a source with a consumer group, and what is a replay.
 
-import { CommitTracker } from '../core/positions/commit-tracker.js';
+import { CommitTracker, type SafePoint } from '../core/positions/commit-tracker.js';
 import type { PartitionResume } from '../core/operator/window-aggregator.js';
 import type { Logger } from '../ports/logger.js';
 import type { Assignment, PartitionCommit, RawBatch, ResumePoint } from '../ports/source.js';
@@ -11,7 +11,6 @@ export interface ResumableEngine {
   resumePartitions(partitions: readonly PartitionResume[]): void;
   oldestRetainedTimeMs(): number;
   completeUpToMs(): number;
-  maxEventTimeOf(partition: string | number): number;
 }
 
 const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
@@ -42,7 +41,7 @@ export class SourcePositions {
     const resumes: PartitionResume[] = [];
     for (const { partition, offset, resume } of assignment.partitions) {
       engine.onPartitionAssigned(partition);
-      if (offset !== null) this.tracker.resumeAt(partition, offset);
+      if (offset !== null) this.tracker.resumeAt(partition, offset, orMinusInfinity(resume?.maxEventTimeBeforeMs));
       if (resume === null) continue;
       if (resume.job !== this.job.fingerprint) {
         this.logger.warn(
@@ -52,7 +51,7 @@ export class SourcePositions {
       }
       this.replayUntil.set(partition, resume.processedUpTo);
       this.resumed.set(partition, resume);
-      resumes.push({ partition, completeUpToMs: orMinusInfinity(resume.completeUpToMs), maxEventTimeMs: orMinusInfinity(resume.maxEventTimeMs) });
+      resumes.push({ partition, completeUpToMs: orMinusInfinity(resume.completeUpToMs), maxEventTimeBeforeMs: orMinusInfinity(resume.maxEventTimeBeforeMs) });
     }
     engine.resumePartitions(resumes);
   }
@@ -74,16 +73,16 @@ export class SourcePositions {
     const complete = engine.completeUpToMs();
     const commits: PartitionCommit[] = [];
     for (const partition of this.tracker.partitionIds()) {
-      const offset = this.tracker.safeOffset(partition, oldest) as number;
+      const point = this.tracker.safePoint(partition, oldest) as SafePoint;
       const next = this.tracker.nextOffset(partition) as number;
       const before = this.resumed.get(partition);
       commits.push({
         partition: Number(partition),
-        offset,
+        offset: point.offset,
         resume: {
           // A fresh engine has not caught up yet with what the earlier run had done: never go back.
           completeUpToMs: finiteOrNull(Math.max(complete, orMinusInfinity(before?.completeUpToMs))),
-          maxEventTimeMs: finiteOrNull(Math.max(engine.maxEventTimeOf(partition), orMinusInfinity(before?.maxEventTimeMs))),
+          maxEventTimeBeforeMs: finiteOrNull(point.maxEventTimeBeforeMs),
           processedUpTo: Math.max(next, before?.processedUpTo ?? 0),
           job: this.job.fingerprint,
         },

@@ -59,8 +59,12 @@ export class KafkaSource implements Source {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
       allowAutoTopicCreation: true,
-      // How long a fetch waits for data: also how long stopping waits for the fetch in flight.
+      // How long a fetch waits for data: also how long stopping waits for the fetch in flight, and
+      // kafkajs sends no heartbeat while it waits.
       maxWaitTimeInMs: 1_000,
+      // kafkajs gives consumers 5 retries of their own whatever the client says: a broker restart
+      // would then crash and rejoin the consumer rather than wait for the broker.
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
     });
     this.admin = kafka.admin();
   }

@@ -9,7 +9,7 @@ export function encodeResumePoint(point: ResumePoint): string {
   return JSON.stringify({
     tally: FORMAT,
     completeUpTo: point.completeUpToMs,
-    maxEventTime: point.maxEventTimeMs,
+    maxEventTimeBefore: point.maxEventTimeBeforeMs,
     processedUpTo: point.processedUpTo,
     job: point.job,
   });
@@ -28,7 +28,7 @@ export function decodeResumePoint(metadata: string | null | undefined): ResumePo
   }
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
-  if (v.tally !== FORMAT || !isTimeOrNull(v.completeUpTo) || !isTimeOrNull(v.maxEventTime)) return null;
+  if (v.tally !== FORMAT || !isTimeOrNull(v.completeUpTo) || !isTimeOrNull(v.maxEventTimeBefore)) return null;
   if (typeof v.processedUpTo !== 'number' || !Number.isSafeInteger(v.processedUpTo) || v.processedUpTo < 0 || typeof v.job !== 'string') return null;
-  return { completeUpToMs: v.completeUpTo, maxEventTimeMs: v.maxEventTime, processedUpTo: v.processedUpTo, job: v.job };
+  return { completeUpToMs: v.completeUpTo, maxEventTimeBeforeMs: v.maxEventTimeBefore, processedUpTo: v.processedUpTo, job: v.job };
 }

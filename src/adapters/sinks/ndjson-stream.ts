@@ -37,10 +37,13 @@ export class NdjsonStreamSink<T> implements Sink<T> {
     });
   }
 
-  /** A file (created with its directory, truncated). */
-  static toFile<T>(path: string, format: (item: T) => string): NdjsonStreamSink<T> {
+  /**
+   * A file, created with its directory. Truncated, unless `append` (a job that resumes from
+   * committed positions keeps what its earlier runs wrote).
+   */
+  static toFile<T>(path: string, format: (item: T) => string, options: { readonly append?: boolean } = {}): NdjsonStreamSink<T> {
     makeDirectory(dirname(path));
-    return new NdjsonStreamSink(`file ${path}`, createWriteStream(path, { flags: 'w' }), format, true);
+    return new NdjsonStreamSink(`file ${path}`, createWriteStream(path, { flags: options.append === true ? 'a' : 'w' }), format, true);
   }
 
   static toStream<T>(name: string, stream: Writable, format: (item: T) => string): NdjsonStreamSink<T> {

@@ -78,7 +78,8 @@ export interface EngineStats {
 export interface PartitionResume {
   readonly partition: string | number;
   readonly completeUpToMs: number;
-  readonly maxEventTimeMs: number;
+  /** The latest event time of the partition's records before the position reading resumes from. */
+  readonly maxEventTimeBeforeMs: number;
 }
 
 export interface EngineGauges {
@@ -220,12 +221,15 @@ export class WindowAggregator {
     }
     const keyEntry = this.keys.intern(fields);
     const keyId = keyEntry.id;
-    let watermark = this.watermark.current;
-    // Replaying after a restart: windows an earlier run already emitted are closed for this key.
-    if (this.replayFloors !== null) watermark = this.replayWatermark(keyEntry, partition, watermark);
+    const watermark = this.watermark.current;
     let lateFor: string[] | null = null;
+    if (this.replayFloors !== null) this.applyReplayFloor(keyEntry, partition);
 
     if (this.aligned.length > 0) {
+      // Reading again after a restart: aligned windows an earlier run emitted are closed for this key.
+      // (Sessions are judged by the watermark alone: an emitted session cannot take a re-read event,
+      // as the rebuilt watermark closed it again by then, and an open one needs its earliest events.)
+      const watermark = Math.max(this.watermark.current, keyEntry.replayFloorMs);
       // Every window containing t ends after t, so an event at or after the watermark is on time
       // for all of them; only older events need the per-definition check.
       let needsSlice = t >= watermark;
@@ -280,32 +284,20 @@ export class WindowAggregator {
 
   /**
    * Resumes from positions an earlier run committed, before any event: input from each partition is
-   * read again from there. Windows that close at or before a partition's `completeUpToMs` were
-   * emitted and delivered by that run: events of the partition's keys are not added to them again
-   * and they are not emitted again (their late records are the caller's to suppress). The watermark
-   * carries on from the latest event times that run had seen. Keys are assumed to belong to one
-   * partition (the source is partitioned by the key or a field of it).
+   * read again from there, and the watermark is rebuilt from the latest event time before that
+   * position, so that the records read again meet the watermark they met the first time. Windows
+   * that close at or before a partition's `completeUpToMs` were emitted and delivered by that run:
+   * they are not emitted again for the partition's keys, and aligned windows take no event again.
+   * Keys are assumed to belong to one partition (the source is partitioned by the key or a field of it).
    */
   resumePartitions(partitions: readonly PartitionResume[]): void {
-    let floor = Number.POSITIVE_INFINITY;
-    for (const p of partitions) {
-      (this.replayFloors ??= new Map()).set(p.partition, p.completeUpToMs);
-      this.watermark.restorePartition(p.partition, p.maxEventTimeMs);
-      floor = Math.min(floor, p.completeUpToMs);
-    }
-    // Every owner of these partitions has emitted what closes before the lowest of them.
-    if (partitions.length > 0) this.watermark.advanceTo(floor);
+    for (const p of partitions) (this.replayFloors ??= new Map()).set(p.partition, p.completeUpToMs);
+    this.watermark.restorePartitions(partitions.map((p) => ({ partition: p.partition, maxEventTimeMs: p.maxEventTimeBeforeMs })));
   }
 
-  /** The latest event time seen on `partition` (−Infinity when none), for a commit. */
-  maxEventTimeOf(partition: string | number): number {
-    return this.watermark.maxEventTimeOf(partition);
-  }
-
-  private replayWatermark(keyEntry: KeyEntry, partition: string | number, watermark: number): number {
+  private applyReplayFloor(keyEntry: KeyEntry, partition: string | number): void {
     const floor = (this.replayFloors as Map<string | number, number>).get(partition);
     if (floor !== undefined && floor > keyEntry.replayFloorMs) keyEntry.replayFloorMs = floor;
-    return Math.max(watermark, keyEntry.replayFloorMs);
   }
 
   /** A partition was assigned to this job: it holds the watermark back until it has events or is idle. */

@@ -4,14 +4,14 @@ import { CommitTracker } from './commit-tracker.js';
 describe('CommitTracker', () => {
   it('knows nothing of a partition it has not seen', () => {
     const t = new CommitTracker();
-    expect(t.safeOffset(0, 0)).toBeNull();
+    expect(t.safePoint(0, 0)).toBeNull();
     expect(t.nextOffset(0)).toBeNull();
   });
 
   it('commits the resume offset while nothing has been read since', () => {
     const t = new CommitTracker();
-    t.resumeAt(3, 120);
-    expect(t.safeOffset(3, Number.NEGATIVE_INFINITY)).toBe(120);
+    t.resumeAt(3, 120, 9_000);
+    expect(t.safePoint(3, Number.NEGATIVE_INFINITY)?.offset).toBe(120);
     expect(t.nextOffset(3)).toBe(120);
   });
 
@@ -20,11 +20,11 @@ describe('CommitTracker', () => {
     t.record(0, 0, 10, 1_000);
     t.record(0, 10, 20, 5_000);
     t.record(0, 20, 30, 2_000);
-    expect(t.safeOffset(0, 500)).toBe(0);
-    expect(t.safeOffset(0, 1_001)).toBe(10);
+    expect(t.safePoint(0, 500)?.offset).toBe(0);
+    expect(t.safePoint(0, 1_001)?.offset).toBe(10);
     // A later block with older events does not move the commit back past an open one.
-    expect(t.safeOffset(0, 4_000)).toBe(10);
-    expect(t.safeOffset(0, 5_001)).toBe(30);
+    expect(t.safePoint(0, 4_000)?.offset).toBe(10);
+    expect(t.safePoint(0, 5_001)?.offset).toBe(30);
     expect(t.nextOffset(0)).toBe(30);
   });
 
@@ -32,41 +32,54 @@ describe('CommitTracker', () => {
     const t = new CommitTracker();
     t.record(0, 0, 10, 1_000);
     t.record(0, 10, 20, 9_000);
-    expect(t.safeOffset(0, 2_000)).toBe(10);
-    expect(t.safeOffset(0, 0)).toBe(10);
+    expect(t.safePoint(0, 2_000)?.offset).toBe(10);
+    expect(t.safePoint(0, 0)?.offset).toBe(10);
   });
 
   it('keeps partitions apart', () => {
     const t = new CommitTracker();
     t.record(0, 0, 5, 100);
     t.record(1, 40, 50, 900);
-    expect(t.safeOffset(0, 500)).toBe(5);
-    expect(t.safeOffset(1, 500)).toBe(40);
+    expect(t.safePoint(0, 500)?.offset).toBe(5);
+    expect(t.safePoint(1, 500)?.offset).toBe(40);
     expect([...t.partitionIds()]).toEqual([0, 1]);
   });
 
   it('an open state with no time bound keeps everything since the start', () => {
     const t = new CommitTracker();
-    t.resumeAt(0, 7);
+    t.resumeAt(0, 7, Number.NEGATIVE_INFINITY);
     t.record(0, 7, 10, 100);
-    expect(t.safeOffset(0, Number.NEGATIVE_INFINITY)).toBe(7);
-    expect(t.safeOffset(0, Number.POSITIVE_INFINITY)).toBe(10);
+    expect(t.safePoint(0, Number.NEGATIVE_INFINITY)?.offset).toBe(7);
+    expect(t.safePoint(0, Number.POSITIVE_INFINITY)?.offset).toBe(10);
   });
 
   it('merges blocks when there are many, only ever answering an earlier offset', () => {
     const t = new CommitTracker();
     for (let i = 0; i < 10_000; i++) t.record(0, i, i + 1, i);
     // Exact answer would be 5000; a merged block may start a little earlier, never later.
-    const safe = t.safeOffset(0, 5_000) as number;
+    const safe = t.safePoint(0, 5_000)?.offset as number;
     expect(safe).toBeLessThanOrEqual(5_000);
     expect(safe).toBeGreaterThan(4_990);
-    expect(t.safeOffset(0, 10_000)).toBe(10_000);
+    expect(t.safePoint(0, 10_000)?.offset).toBe(10_000);
+  });
+
+  it('knows the latest event time before the point to read again from', () => {
+    const t = new CommitTracker();
+    t.resumeAt(0, 100, 500);
+    expect(t.safePoint(0, 0)).toEqual({ offset: 100, maxEventTimeBeforeMs: 500 });
+    t.record(0, 100, 110, 400);
+    t.record(0, 110, 120, 900);
+    t.record(0, 120, 130, 700);
+    expect(t.safePoint(0, 0)).toEqual({ offset: 100, maxEventTimeBeforeMs: 500 });
+    expect(t.safePoint(0, 600)).toEqual({ offset: 110, maxEventTimeBeforeMs: 500 });
+    expect(t.safePoint(0, 800)).toEqual({ offset: 110, maxEventTimeBeforeMs: 500 });
+    expect(t.safePoint(0, 1_000)).toEqual({ offset: 130, maxEventTimeBeforeMs: 900 });
   });
 
   it('forgets everything on clear', () => {
     const t = new CommitTracker();
     t.record(0, 0, 5, 100);
     t.clear();
-    expect(t.safeOffset(0, 0)).toBeNull();
+    expect(t.safePoint(0, 0)).toBeNull();
   });
 });

@@ -5,6 +5,8 @@ interface Block {
   readonly first: number;
   next: number;
   maxEventTimeMs: number;
+  /** The latest event time of the partition's records before `first`. */
+  readonly maxBeforeMs: number;
 }
 
 interface PartitionProgress {
@@ -13,6 +15,14 @@ interface PartitionProgress {
   head: number;
   /** The offset after the last record read (where reading would go on). */
   next: number;
+  /** The latest event time of every record read so far (and before the resume offset). */
+  maxSoFarMs: number;
+}
+
+/** Where to read again from, and the latest event time before it (to rebuild the watermark there). */
+export interface SafePoint {
+  readonly offset: number;
+  readonly maxEventTimeBeforeMs: number;
 }
 
 /** Blocks kept per partition before neighbours are merged (merging only makes the answer earlier). */
@@ -29,19 +39,23 @@ const MAX_BLOCKS = 4096;
 export class CommitTracker {
   private readonly partitions = new Map<string | number, PartitionProgress>();
 
-  /** Reading of `partition` starts (again) at `offset`: nothing before it needs to be read. */
-  resumeAt(partition: string | number, offset: number): void {
-    this.partitions.set(partition, { blocks: [], head: 0, next: offset });
+  /**
+   * Reading of `partition` starts (again) at `offset`: nothing before it needs to be read; the
+   * latest event time of the records before it.
+   */
+  resumeAt(partition: string | number, offset: number, maxEventTimeBeforeMs: number): void {
+    this.partitions.set(partition, { blocks: [], head: 0, next: offset, maxSoFarMs: maxEventTimeBeforeMs });
   }
 
   /** Records [first, next) of `partition` were processed; the latest event time among them. */
   record(partition: string | number, first: number, next: number, maxEventTimeMs: number): void {
     let progress = this.partitions.get(partition);
     if (progress === undefined) {
-      progress = { blocks: [], head: 0, next: first };
+      progress = { blocks: [], head: 0, next: first, maxSoFarMs: Number.NEGATIVE_INFINITY };
       this.partitions.set(partition, progress);
     }
-    progress.blocks.push({ first, next, maxEventTimeMs });
+    progress.blocks.push({ first, next, maxEventTimeMs, maxBeforeMs: progress.maxSoFarMs });
+    if (maxEventTimeMs > progress.maxSoFarMs) progress.maxSoFarMs = maxEventTimeMs;
     if (next > progress.next) progress.next = next;
     if (progress.blocks.length - progress.head > MAX_BLOCKS) mergeNeighbours(progress);
   }
@@ -65,7 +79,7 @@ export class CommitTracker {
    * The offset to commit so that reading again from it rebuilds all state that is still open, given
    * the engine's oldest retained event time; null when the partition is unknown.
    */
-  safeOffset(partition: string | number, oldestRetainedTimeMs: number): number | null {
+  safePoint(partition: string | number, oldestRetainedTimeMs: number): SafePoint | null {
     const progress = this.partitions.get(partition);
     if (progress === undefined) return null;
     const { blocks } = progress;
@@ -73,17 +87,18 @@ export class CommitTracker {
     if (progress.head === blocks.length) {
       blocks.length = 0;
       progress.head = 0;
-      return progress.next;
+      return { offset: progress.next, maxEventTimeBeforeMs: progress.maxSoFarMs };
     }
     if (progress.head > 1024 && progress.head * 2 > blocks.length) {
       blocks.splice(0, progress.head);
       progress.head = 0;
     }
-    return (blocks[progress.head] as Block).first;
+    const block = blocks[progress.head] as Block;
+    return { offset: block.first, maxEventTimeBeforeMs: block.maxBeforeMs };
   }
 }
 
-/** Halves the number of kept blocks: each pair becomes one block with the later event time. */
+/** Halves the number of kept blocks: each pair becomes one block with the later event time (and the first's time before). */
 function mergeNeighbours(progress: PartitionProgress): void {
   const live = progress.blocks.slice(progress.head);
   const merged: Block[] = [];

@@ -83,20 +83,18 @@ export class WatermarkTracker {
   }
 
   /**
-   * Registers a partition with the latest event time an earlier run had seen in it (resuming from a
-   * committed position). Returns true when the watermark advanced.
+   * Registers partitions with the latest event time of their records before the position reading
+   * resumes from (a restart reading input again), all at once: the minimum is taken over all of them.
+   * Returns true when the watermark advanced.
    */
-  restorePartition(partition: string | number, maxEventTimeMs: number): boolean {
-    const state = this.partitions.get(partition);
-    if (state === undefined) this.partitions.set(partition, { maxEventTimeMs, isIdle: false });
-    else if (maxEventTimeMs > state.maxEventTimeMs) state.maxEventTimeMs = maxEventTimeMs;
+  restorePartitions(partitions: readonly { readonly partition: string | number; readonly maxEventTimeMs: number }[]): boolean {
+    for (const { partition, maxEventTimeMs } of partitions) {
+      const state = this.partitions.get(partition);
+      if (state === undefined) this.partitions.set(partition, { maxEventTimeMs, isIdle: false });
+      else if (maxEventTimeMs > state.maxEventTimeMs) state.maxEventTimeMs = maxEventTimeMs;
+    }
     this.setOnly();
     return this.recompute();
-  }
-
-  /** The latest event time seen in `partition` (−Infinity when none). */
-  maxEventTimeOf(partition: string | number): number {
-    return this.partitions.get(partition)?.maxEventTimeMs ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Moves the watermark to at least `watermarkMs` (end of input, or a restored value). */
