@@ -54,9 +54,6 @@ export class NaiveWindowEngine {
   completeUpToMs(): number {
     return this.watermark;
   }
-  maxEventTimeOf(): number {
-    return this.maxEventTime;
-  }
 
   onEvent(event: ClickEvent, _partition: string | number, out: EngineOutput[]): void {
     this.stats.events++;
