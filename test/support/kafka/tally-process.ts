@@ -10,6 +10,8 @@ export interface TallyProcess {
   readonly child: ChildProcess;
   /** Resolves with the first log line (parsed pino JSON) that satisfies `test`; rejects after timeoutMs. */
   waitForLog(test: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** As waitForLog, for lines logged after this call only. */
+  waitForNewLog(test: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Every stderr line so far. */
   readonly stderrLines: string[];
   readonly exited: Promise<CliRun>;
@@ -61,6 +63,9 @@ export function startTally(args: readonly string[], cwd: string): TallyProcess {
     waitForLog(test, timeoutMs = 30_000) {
       const already = seen.find(test);
       if (already !== undefined) return Promise.resolve(already);
+      return this.waitForNewLog(test, timeoutMs);
+    },
+    waitForNewLog(test, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr:\n${stderrLines.slice(-30).join('\n')}`)), timeoutMs);
         watchers.push({ test, resolve: (line) => (clearTimeout(timer), resolve(line)) });

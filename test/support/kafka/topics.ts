@@ -95,3 +95,20 @@ export function compacted(messages: readonly ReadMessage[]): Map<string, string>
   for (const m of messages) latest.set(m.key ?? '', m.value);
   return latest;
 }
+
+/** Per partition, how far the group's commits say the job has processed (Tally's resume point), summed. */
+export async function processedByGroup(broker: string, groupId: string, topic: string): Promise<number> {
+  const admin = client(broker).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let total = 0;
+    for (const p of offsets?.partitions ?? []) {
+      const resume = p.metadata === null ? null : (JSON.parse(p.metadata) as { processedUpTo?: number });
+      total += resume?.processedUpTo ?? 0;
+    }
+    return total;
+  } finally {
+    await admin.disconnect();
+  }
+}
