@@ -52,6 +52,28 @@ describe('WatermarkTracker', () => {
     expect(v.current).toBe(100);
   });
 
+  it('when every partition is idle, those that had events decide (an empty assigned partition says nothing)', () => {
+    const w = new WatermarkTracker(10);
+    for (const p of [0, 1, 2, 3]) w.addPartition(p);
+    w.observe(0, 100);
+    w.observe(1, 200);
+    expect(w.current).toBe(Number.NEGATIVE_INFINITY);
+    // All four time out together, the partitions with data first.
+    for (const p of [0, 1, 2]) w.markIdle(p);
+    expect(w.current).toBe(Number.NEGATIVE_INFINITY);
+    expect(w.markIdle(3)).toBe(true);
+    expect(w.current).toBe(90);
+  });
+
+  it('restores partitions all at once: the minimum is over all of them', () => {
+    const w = new WatermarkTracker(0);
+    w.restorePartitions([
+      { partition: 0, maxEventTimeMs: 500 },
+      { partition: 1, maxEventTimeMs: 50 },
+    ]);
+    expect(w.current).toBe(50);
+  });
+
   it('does not go back when a partition first appears after the watermark moved', () => {
     const w = new WatermarkTracker(0);
     w.observe('a', 100);

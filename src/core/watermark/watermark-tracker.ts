@@ -10,7 +10,7 @@ interface PartitionState {
 /**
  * The watermark is min over active partitions of (max event time seen − maxOutOfOrdernessMs).
  * A partition marked idle does not hold the watermark back until it sees an event again. When
- * every known partition is idle the watermark stays where it is. It never goes backwards.
+ * every known partition is idle, the partitions that had events decide. It never goes backwards.
  */
 export class WatermarkTracker {
   private readonly boundMs: number;
@@ -114,6 +114,14 @@ export class WatermarkTracker {
     let min = Number.POSITIVE_INFINITY;
     for (const state of this.partitions.values()) {
       if (!state.isIdle && state.maxEventTimeMs < min) min = state.maxEventTimeMs;
+    }
+    if (min === Number.POSITIVE_INFINITY) {
+      // Every partition is idle: those that had events say how far time has got. (A partition that
+      // never had one, e.g. an assigned but empty Kafka partition, says nothing.) When every
+      // partition has had events this is never above the watermark already reached.
+      for (const state of this.partitions.values()) {
+        if (state.maxEventTimeMs !== Number.NEGATIVE_INFINITY && state.maxEventTimeMs < min) min = state.maxEventTimeMs;
+      }
     }
     if (min === Number.POSITIVE_INFINITY) return false;
     const w = min - this.boundMs;

@@ -1,18 +1,18 @@
 // `tally run` with a Kafka source and sink against a real Kafka-protocol broker (librdkafka's mock cluster).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-broker.mjs';
 import { compacted, keyedByUser, produce, readTopic } from '../../support/kafka/topics.js';
-import { startTally } from '../../support/kafka/tally-process.js';
+import { hasPartitions, startTally } from '../../support/kafka/tally-process.js';
 import { readNdjson, runTally, tempDir, writeText } from '../cli-support.js';
 import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml } from './kafka-support.js';
 
 let kafka: MockKafka;
 
 beforeAll(async () => {
-  kafka = await startMockKafka({ brokers: 1, topics: { clicks_e2e: 6, clicks_bad: 2 } });
+  kafka = await startMockKafka({ brokers: 1, topics: { clicks_e2e: 6, clicks_bad: 2, clicks_idle: 4 } });
 }, 120_000);
 
 afterAll(async () => {
@@ -121,5 +121,35 @@ describe('tally run with Kafka', () => {
     for (const d of deadLetters) expect(d.position).toMatchObject({ kind: 'kafka', topic, partition: expect.any(Number), offset: expect.any(String) });
     const results = readFileSync(join(dir, 'out/results.ndjson'), 'utf8').split('\n').filter((l) => l !== '');
     expect(comparable(results)).toEqual(comparable(expected.results));
+  }, 120_000);
+
+  it('an idle partition stops holding results back after the idle timeout, and SIGTERM commits and exits 0', async () => {
+    const dir = tempDir();
+    // Partitions 0 and 1 get every event; 2 and 3 none at all.
+    const lines = clickLines(3_000, 5);
+    await produce(kafka.bootstrap, 'clicks_idle', lines.map((value, i) => ({ key: null, value, partition: i % 2 })));
+    writeText(
+      dir,
+      'job.yaml',
+      jobYaml({
+        source: `{ type: kafka, brokers: [${kafka.bootstrap}], topic: clicks_idle, groupId: idle, commitInterval: 200ms }`,
+        sink: '{ type: file, path: out/results.ndjson }',
+        deadLetter: 'out/bad.ndjson',
+        lateOutput: 'out/late.ndjson',
+      }).replace('time: { maxOutOfOrderness: 10s, allowedLateness: 0s }', 'time: { maxOutOfOrderness: 10s, allowedLateness: 0s, idleTimeout: 1s }'),
+    );
+    const tally = startTally(['run', 'job.yaml'], dir);
+    await tally.waitForLog(hasPartitions);
+    // Without the timeout, the empty partitions 2 and 3 would hold the watermark at −∞ forever.
+    await tally.waitForLog((l) => l.msg === 'partition idle: no longer holding the watermark back' && (l.partition === 2 || l.partition === 3), 15_000);
+    const results = join(dir, 'out/results.ndjson');
+    const deadline = Date.now() + 15_000;
+    while (!(existsSync(results) && readFileSync(results, 'utf8').length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Windows closed by the watermark of partitions 0 and 1 alone: results of a job that is still running.
+    expect(readNdjson(results).length).toBeGreaterThan(0);
+    tally.child.kill('SIGTERM');
+    const run = await tally.exited;
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(tally.stderrLines.some((l) => l.includes('"state":"stopped"'))).toBe(true);
   }, 120_000);
 });

@@ -13,6 +13,8 @@ function client(broker: string): InstanceType<typeof Kafka> {
 export interface ProducedMessage {
   readonly key: string | null;
   readonly value: string | null;
+  /** A fixed partition (default: by the key). */
+  readonly partition?: number;
 }
 
 /** Produces the messages in batches (acks from all replicas). */
@@ -21,7 +23,7 @@ export async function produce(broker: string, topic: string, messages: readonly 
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += batchSize) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize).map((m) => ({ key: m.key, value: m.value })) });
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize).map((m) => ({ key: m.key, value: m.value, partition: m.partition })) });
     }
   } finally {
     await producer.disconnect();
