@@ -235,7 +235,10 @@ export class WindowAggregator {
       let needsSlice = t >= watermark;
       if (!needsSlice) {
         for (const def of this.aligned) {
-          if (def.assigner.lastEndContaining(t) + this.latenessMs > watermark) needsSlice = true;
+          // Running totals are rebuilt from the very first offset, so their ticks follow the
+          // rebuilt watermark alone (reports an earlier run made are not emitted again).
+          const closedBefore = def.global === null ? watermark : this.watermark.current;
+          if (def.assigner.lastEndContaining(t) + this.latenessMs > closedBefore) needsSlice = true;
           else if (def.global !== null) {
             def.global.addDirect(keyId, fields);
             this.queueNextTick(def);
@@ -534,6 +537,7 @@ export class WindowAggregator {
   private emitGlobalChanges(def: AlignedDef, endMs: EpochMs, out: EngineOutput[]): void {
     const global = def.global as GlobalWindows;
     for (const keyId of global.changed) {
+      if (this.replayFloors !== null && this.wasEmitted(keyId, endMs + this.latenessMs)) continue;
       this.pushResult(def.spec, 0, endMs, this.keys.get(keyId), global.base.get(keyId) as Partial, global.nextRevision(keyId), true, out);
     }
     global.changed.clear();
