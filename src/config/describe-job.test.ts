@@ -120,6 +120,23 @@ describe('describeJob', () => {
     );
   });
 
+  it('describes a Kafka source, sink and dead-letter topic', () => {
+    const lines = describeJob(
+      defineJob({
+        name: 'j',
+        source: { type: 'kafka', brokers: ['k1:9092', 'k2:9092'], topic: 'clicks', groupId: 'g', stopAt: 'end', commitInterval: '2s' },
+        windows: [{ name: 'w', tumbling: '1m' }],
+        sink: { type: 'kafka', brokers: ['k1:9092'], topic: 'counts' },
+        deadLetter: { type: 'kafka', brokers: ['k1:9092'], topic: 'bad' },
+      }),
+    ).split('\n');
+    expect(lines[1]).toBe(
+      'source        kafka topic clicks on k1:9092, k2:9092 (JSON messages), consumer group g, a new group starts from the earliest offsets, reads up to the end offsets seen at start, then closes every window and finishes; positions committed every 2s',
+    );
+    expect(lines).toContain('  results       kafka topic counts on k1:9092 (JSON, keyed by window, start and key, so a compacted topic keeps the latest revision)');
+    expect(lines).toContain('  dead letters  kafka topic bad on k1:9092  (bad records, with their reason and source position)');
+  });
+
   it('describes update mode with its interval', () => {
     const text = describeJob(defineJob({ name: 'j', source: { type: 'stdin' }, windows: [{ name: 'w', tumbling: '1m' }], emit: { mode: 'update', interval: '2s' } }));
     expect(text).toContain(
