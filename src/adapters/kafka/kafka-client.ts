@@ -51,3 +51,17 @@ export function isTransientKafkaError(error: unknown): boolean {
 export function backoffMs(attempt: number): number {
   return Math.min(30_000, 250 * 2 ** Math.min(attempt - 1, 10));
 }
+
+/** Runs `attempt` until it succeeds, waiting with backoff after each transient failure (logged). */
+export async function retryTransient<T>(what: string, logger: Logger, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTransientKafkaError(error)) throw error;
+      const waitMs = backoffMs(n);
+      logger.warn({ attempt: n, retryInMs: waitMs, err: error }, `kafka: ${what} failed, retrying`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}

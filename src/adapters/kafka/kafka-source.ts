@@ -4,6 +4,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../ports/logger.js';
 import type { AssignedPartition, Assignment, PartitionCommit, RawBatch, Source, SourcePosition } from '../../ports/source.js';
 import { Handoff } from './handoff.js';
+import { retryTransient } from './kafka-client.js';
 import { decodeResumePoint, encodeResumePoint } from './resume-metadata.js';
 
 export interface KafkaSourceOptions {
@@ -135,9 +136,9 @@ export class KafkaSource implements Source {
   /** The committed position and resume point of every assigned partition, queued before any batch. */
   private async queueAssignment(generation: number, partitions: readonly number[]): Promise<void> {
     const { topic, groupId } = this.options;
-    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const [committed] = await retryTransient('reading the committed offsets', this.logger, () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p]));
-    const topicOffsets = this.options.stopAtEnd ? await this.admin.fetchTopicOffsets(topic) : [];
+    const topicOffsets = this.options.stopAtEnd ? await retryTransient('reading the topic offsets', this.logger, () => this.admin.fetchTopicOffsets(topic)) : [];
     const assignment: AssignedPartition[] = partitions.map((partition) => {
       const c = byPartition.get(partition);
       const offset = c === undefined || Number(c.offset) < 0 ? null : Number(c.offset);
@@ -165,7 +166,12 @@ export class KafkaSource implements Source {
     const end = this.endOffsets?.get(partition);
     let messages = batch.messages;
     if (end !== undefined) messages = messages.filter((m) => Number(m.offset) < end);
-    if (messages.length === 0 || this.stopped || !isRunning() || isStale()) return;
+    if (this.stopped || !isRunning() || isStale()) return;
+    if (messages.length === 0) {
+      // Everything in it is at or past the end offset: the partition is read to its end.
+      if (batch.messages.length > 0) this.advanceTo(partition, Number(batch.lastOffset()) + 1);
+      return;
+    }
     const offsets = messages.map((m) => Number(m.offset));
     const records = messages.map((m) => (m.value === null ? '' : decoder.decode(m.value)));
     const item: Item = {
@@ -184,10 +190,14 @@ export class KafkaSource implements Source {
       await Promise.race([pushed, new Promise((resolve) => setTimeout(resolve, this.options.heartbeatIntervalMs))]);
       if (!done) await heartbeat();
     }
-    if (this.endOffsets !== null) {
-      this.nextOffsets.set(partition, (offsets[offsets.length - 1] as number) + 1);
-      this.endIfDone();
-    }
+    this.advanceTo(partition, Math.max((offsets[offsets.length - 1] as number) + 1, Number(batch.lastOffset()) + 1));
+  }
+
+  /** stopAtEnd: `partition` has been read up to `next`. */
+  private advanceTo(partition: number, next: number): void {
+    if (this.endOffsets === null) return;
+    if (next > (this.nextOffsets.get(partition) ?? Number.NEGATIVE_INFINITY)) this.nextOffsets.set(partition, next);
+    this.endIfDone();
   }
 
   /** stopAtEnd: once every assigned partition has reached its end offset, the input ends. */
