@@ -1,13 +1,12 @@
 // Two `tally` processes in one consumer group share the partitions; when one stops, the other takes over.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-broker.mjs';
 import { compacted, keyedByUser, processedByGroup, produce, readTopic } from '../../support/kafka/topics.js';
 import { startTally } from '../../support/kafka/tally-process.js';
 import { readNdjson, runTally, tempDir, writeText } from '../cli-support.js';
-import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml } from './kafka-support.js';
+import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml, runFromFile } from './kafka-support.js';
 
 let kafka: MockKafka;
 
@@ -60,14 +59,7 @@ describe('two tally processes in one consumer group', () => {
     const phases = [lines.slice(0, 20_000), lines.slice(20_000, 40_000), lines.slice(40_000)];
 
     // The uninterrupted reference: the same job over all the lines from a file.
-    const fileDir = tempDir();
-    writeText(fileDir, 'events.ndjson', `${lines.join('\n')}\n`);
-    writeText(fileDir, 'job.yaml', jobYaml({ source: '{ type: file, path: events.ndjson }', sink: '{ type: file, path: out/results.ndjson }', deadLetter: 'out/bad.ndjson', lateOutput: 'out/late.ndjson' }));
-    const fileRun = await runTally(['run', 'job.yaml', '--log-level', 'warn'], { cwd: fileDir });
-    expect(fileRun.code, fileRun.stderr).toBe(0);
-    expect(readNdjson(join(fileDir, 'out/late.ndjson'))).toEqual([]);
-    const expected = readFileSync(join(fileDir, 'out/results.ndjson'), 'utf8').split('\n').filter((l) => l !== '');
-    const expectedBad = readNdjson(join(fileDir, 'out/bad.ndjson')).length;
+    const { results: expected, badLines: expectedBad } = await runFromFile(tempDir(), lines);
 
     await produce(kafka.bootstrap, TOPIC, keyedByUser(phases[0] as string[]));
     const dirA = jobDir(false);

@@ -7,7 +7,7 @@ import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-brok
 import { compacted, keyedByUser, produce, readTopic } from '../../support/kafka/topics.js';
 import { hasPartitions, startTally } from '../../support/kafka/tally-process.js';
 import { readNdjson, runTally, tempDir, writeText } from '../cli-support.js';
-import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml } from './kafka-support.js';
+import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml, runFromFile } from './kafka-support.js';
 
 let kafka: MockKafka;
 
@@ -19,27 +19,12 @@ afterAll(async () => {
   await kafka?.stop();
 });
 
-/** Runs the job over the same lines from a file: the results every Kafka run must match. */
-async function fileRun(dir: string, lines: readonly string[]): Promise<{ results: string[]; bad: number }> {
-  writeText(dir, 'events.ndjson', `${lines.join('\n')}\n`);
-  writeText(
-    dir,
-    'file-job.yaml',
-    jobYaml({ source: '{ type: file, path: events.ndjson }', sink: '{ type: file, path: file-out/results.ndjson }', deadLetter: 'file-out/bad.ndjson', lateOutput: 'file-out/late.ndjson' }),
-  );
-  const run = await runTally(['run', 'file-job.yaml', '--log-level', 'warn'], { cwd: dir });
-  expect(run.code, run.stderr).toBe(0);
-  expect(readNdjson(join(dir, 'file-out/late.ndjson')), 'the comparison assumes no late events').toEqual([]);
-  const results = readFileSync(join(dir, 'file-out/results.ndjson'), 'utf8').split('\n').filter((l) => l !== '');
-  return { results, bad: readNdjson(join(dir, 'file-out/bad.ndjson')).length };
-}
-
 describe('tally run with Kafka', () => {
   it('consumes a topic, publishes keyed results, and equals the run over the same events from a file', async () => {
     const dir = tempDir();
     const lines = clickLines(20_000, 7);
     await produce(kafka.bootstrap, 'clicks_e2e', keyedByUser(lines));
-    const expected = await fileRun(dir, lines);
+    const expected = await runFromFile(dir, lines);
 
     const brokers = `[${kafka.bootstrap}]`;
     writeText(
@@ -63,7 +48,7 @@ describe('tally run with Kafka', () => {
     expect(compacted(published).size).toBe(published.length);
 
     const bad = await readTopic(kafka.bootstrap, 'clicks_bad');
-    expect(bad.length).toBe(expected.bad);
+    expect(bad.length).toBe(expected.badLines);
     expect(bad.length).toBeGreaterThan(0);
     for (const m of bad) {
       const record = JSON.parse(m.value) as { reason: string; position: { kind: string; topic: string; partition: number; offset: string } };
@@ -97,7 +82,7 @@ describe('tally run with Kafka', () => {
     bad.forEach((b, i) => messages.splice(20 + i * 40, 0, { key: 'one', value: b.value as string }));
     const topic = 'clicks_malformed';
     await produce(kafka.bootstrap, topic, messages);
-    const expected = await fileRun(dir, good.filter(Boolean));
+    const expected = await runFromFile(dir, good.filter(Boolean));
 
     const brokers = `[${kafka.bootstrap}]`;
     writeText(
@@ -114,7 +99,7 @@ describe('tally run with Kafka', () => {
     const run = await runTally(['run', 'job.yaml', '--log-level', 'warn'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     const deadLetters = readNdjson(join(dir, 'out/bad.ndjson'));
-    const generatedBad = expected.bad;
+    const generatedBad = expected.badLines;
     expect(deadLetters.length).toBe(bad.length + generatedBad);
     const handMade = deadLetters.filter((d) => bad.some((b) => (b.value ?? '').slice(0, 1000) === String(d.raw).slice(0, 1000)));
     expect(handMade.map((d) => d.reason).sort()).toEqual(bad.map((b) => b.reason).sort());

@@ -1,13 +1,12 @@
 // Kafka runs that are interrupted: kill -9 and restart, and a broker that goes down and comes back.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-broker.mjs';
 import { compacted, keyedByUser, processedByGroup, produce, readTopic } from '../../support/kafka/topics.js';
 import { hasPartitions, startTally } from '../../support/kafka/tally-process.js';
 import { readNdjson, runTally, tempDir, writeText } from '../cli-support.js';
-import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml } from './kafka-support.js';
+import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml, runFromFile } from './kafka-support.js';
 
 let kafka: MockKafka;
 
@@ -20,23 +19,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The job over the same lines from a file: what the interrupted runs must add up to. */
-async function fileResults(dir: string, lines: readonly string[]): Promise<{ results: string[]; badLines: number }> {
-  writeText(dir, 'events.ndjson', `${lines.join('\n')}\n`);
-  writeText(
-    dir,
-    'file-job.yaml',
-    jobYaml({ source: '{ type: file, path: events.ndjson }', sink: '{ type: file, path: file-out/results.ndjson }', deadLetter: 'file-out/bad.ndjson', lateOutput: 'file-out/late.ndjson' }),
-  );
-  const run = await runTally(['run', 'file-job.yaml', '--log-level', 'warn'], { cwd: dir });
-  expect(run.code, run.stderr).toBe(0);
-  expect(readNdjson(join(dir, 'file-out/late.ndjson'))).toEqual([]);
-  return {
-    results: readFileSync(join(dir, 'file-out/results.ndjson'), 'utf8').split('\n').filter((l) => l !== ''),
-    badLines: readNdjson(join(dir, 'file-out/bad.ndjson')).length,
-  };
-}
 
 /** Small produce batches make the run last a few seconds, so that kills land in the middle of it. */
 function kafkaJob(dir: string, topic: string, group: string, results: string): void {
@@ -66,7 +48,7 @@ describe('Kafka recovery', () => {
     const dir = tempDir();
     const lines = clickLines(80_000, 21);
     await produce(kafka.bootstrap, 'clicks_crash', keyedByUser(lines));
-    const expected = await fileResults(dir, lines);
+    const expected = await runFromFile(dir, lines);
     kafkaJob(dir, 'clicks_crash', 'crash', 'results_crash');
 
     // Killed at different points of its progress: early, in the middle, late (as its commits say).
@@ -99,7 +81,7 @@ describe('Kafka recovery', () => {
     const dir = tempDir();
     const lines = clickLines(60_000, 33);
     await produce(kafka.bootstrap, 'clicks_outage', keyedByUser(lines));
-    const expected = await fileResults(dir, lines);
+    const expected = await runFromFile(dir, lines);
     kafkaJob(dir, 'clicks_outage', 'outage', 'results_outage');
 
     const tally = startTally(['run', 'job.yaml'], dir);

@@ -1,6 +1,9 @@
 // Shared pieces of the Kafka end-to-end tests: generated clicks, a job file, and result comparison.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { readNdjson, runTally, writeText } from '../cli-support.js';
 import { ClickGenerator } from '../../../src/adapters/sources/click-generator.js';
 import type { ReadMessage } from '../../support/kafka/topics.js';
 
@@ -57,4 +60,24 @@ export function expectKeyedAndIdempotent(messages: readonly ReadMessage[]): void
     if (earlier !== undefined) expect(comparable([m.value]), `key ${m.key} published with two different results`).toEqual(comparable([earlier]));
     byKey.set(m.key as string, m.value);
   }
+}
+
+/**
+ * The job over the same lines from a file, in `dir`: the results every Kafka run must match. The
+ * comparisons assume no late events (they depend on how partitions interleave), which is checked.
+ */
+export async function runFromFile(dir: string, lines: readonly string[]): Promise<{ results: string[]; badLines: number }> {
+  writeText(dir, 'events.ndjson', `${lines.join('\n')}\n`);
+  writeText(
+    dir,
+    'file-job.yaml',
+    jobYaml({ source: '{ type: file, path: events.ndjson }', sink: '{ type: file, path: file-out/results.ndjson }', deadLetter: 'file-out/bad.ndjson', lateOutput: 'file-out/late.ndjson' }),
+  );
+  const run = await runTally(['run', 'file-job.yaml', '--log-level', 'warn'], { cwd: dir });
+  expect(run.code, run.stderr).toBe(0);
+  expect(readNdjson(join(dir, 'file-out/late.ndjson')), 'the comparison assumes no late events').toEqual([]);
+  return {
+    results: readFileSync(join(dir, 'file-out/results.ndjson'), 'utf8').split('\n').filter((l) => l !== ''),
+    badLines: readNdjson(join(dir, 'file-out/bad.ndjson')).length,
+  };
 }
