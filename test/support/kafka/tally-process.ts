@@ -6,6 +6,12 @@ import { BIN, type CliRun } from '../../integration/cli-support.js';
 
 const PRELOAD = fileURLToPath(new URL('./preload-delayed-assigner.mjs', import.meta.url));
 
+/** Children still running: a test that fails before stopping its job must not leave it running. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export interface TallyProcess {
   readonly child: ChildProcess;
   /** Resolves with the first log line (parsed pino JSON) that satisfies `test`; rejects after timeoutMs. */
@@ -52,9 +58,13 @@ export function startTally(args: readonly string[], cwd: string): TallyProcess {
       }
     }
   });
+  live.add(child);
   const exited = new Promise<CliRun>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr: stderrLines.join('\n') + partial }));
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr: stderrLines.join('\n') + partial });
+    });
   });
   return {
     child,
