@@ -1,4 +1,5 @@
 // `npm run bench`: builds a deterministic click log, runs every scenario in a fresh process, prints a table.
+// TALLY_BENCH_ONLY=file or =kafka runs one part only (results.json then holds that part).
 
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -7,10 +8,15 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClickGenerator } from '../src/adapters/sources/click-generator.js';
-import { SCENARIOS } from './scenarios.js';
+import { runKafkaBench, type KafkaBenchReport } from './kafka.js';
+import { KAFKA_SCENARIOS, SCENARIOS } from './scenarios.js';
 
 const EVENTS = Number(process.env.TALLY_BENCH_EVENTS ?? 1_200_000);
 const RUNS = Number(process.env.TALLY_BENCH_RUNS ?? 3);
+const ONLY = process.env.TALLY_BENCH_ONLY ?? '';
+/** The Kafka scenarios read the log's first lines from a topic (1M by default). */
+const KAFKA_EVENTS = Math.min(EVENTS, Number(process.env.TALLY_BENCH_KAFKA_EVENTS ?? 1_000_000));
+const KAFKA_RUNS = Number(process.env.TALLY_BENCH_KAFKA_RUNS ?? RUNS);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DIR = join(ROOT, '.bench');
 
@@ -54,38 +60,75 @@ function runScenario(name: string, log: string): Measurement {
   return JSON.parse(text.trim()) as Measurement;
 }
 
+function row(name: string, m: Measurement, description: string): string {
+  const rate = (m.records * 1000) / m.ms;
+  return `${name.padEnd(28)} ${Math.round(rate).toLocaleString('en-US').padStart(11)} ${m.ms.toFixed(0).padStart(9)} ${String(m.results).padStart(9)} ${m.maxRssMb.toFixed(0).padStart(12)}  ${description}`;
+}
+
 async function main(): Promise<void> {
+  if (!['', 'file', 'kafka'].includes(ONLY)) throw new Error(`TALLY_BENCH_ONLY must be file or kafka, not ${ONLY}`);
   const log = await ensureLog();
   console.log(`click log: ${log} (${EVENTS} lines); best of ${RUNS} runs per scenario; ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
   const best = new Map<string, Measurement>();
-  for (let run = 0; run < RUNS; run++) {
-    for (const s of SCENARIOS) {
-      const m = runScenario(s.name, log);
-      const prev = best.get(s.name);
-      if (prev === undefined || m.ms < prev.ms) best.set(s.name, { ...m, maxRssMb: Math.max(m.maxRssMb, prev?.maxRssMb ?? 0) });
+  if (ONLY !== 'kafka') {
+    for (let run = 0; run < RUNS; run++) {
+      for (const s of SCENARIOS) {
+        const m = runScenario(s.name, log);
+        const prev = best.get(s.name);
+        if (prev === undefined || m.ms < prev.ms) best.set(s.name, { ...m, maxRssMb: Math.max(m.maxRssMb, prev?.maxRssMb ?? 0) });
+      }
     }
+  }
+  let kafka: KafkaBenchReport | null = null;
+  if (ONLY !== 'file') {
+    console.log(`kafka: the log's first ${KAFKA_EVENTS} lines through the test broker, best of ${KAFKA_RUNS} runs per scenario, each timed from its group join`);
+    kafka = await runKafkaBench(ROOT, log, KAFKA_EVENTS, KAFKA_RUNS, (line) => console.log(line));
+    for (const m of kafka.measurements) best.set(m.name, m);
   }
   const rate = (m: Measurement): number => (m.records * 1000) / m.ms;
   const get = (name: string): Measurement => best.get(name) as Measurement;
   console.log('');
   console.log(`${'scenario'.padEnd(28)} ${'events/s'.padStart(11)} ${'time ms'.padStart(9)} ${'results'.padStart(9)} ${'peak RSS MB'.padStart(12)}  what`);
-  for (const s of SCENARIOS) {
-    const m = get(s.name);
-    console.log(`${s.name.padEnd(28)} ${Math.round(rate(m)).toLocaleString('en-US').padStart(11)} ${m.ms.toFixed(0).padStart(9)} ${String(m.results).padStart(9)} ${m.maxRssMb.toFixed(0).padStart(12)}  ${s.description}`);
+  for (const s of [...SCENARIOS, ...KAFKA_SCENARIOS]) {
+    const m = best.get(s.name);
+    if (m !== undefined) console.log(row(s.name, m, s.description));
   }
-  const ratios = {
-    userTumblingVsParseOnly: rate(get('user-tumbling-1m')) / rate(get('parse-only')),
-    sliding1hVsTumbling1mTime: get('action-sliding-1h-1m').ms / get('action-tumbling-1m').ms,
-    sliding10mVsTumbling1mTime: get('action-sliding-10m-1m').ms / get('action-tumbling-1m').ms,
-    naiveVsSlicedSliding1hTime: get('naive-action-sliding-1h-1m').ms / get('action-sliding-1h-1m').ms,
-    naiveVsSlicedTumbling1mTime: get('naive-action-tumbling-1m').ms / get('action-tumbling-1m').ms,
-  };
+  const ratios: Record<string, number> = {};
   console.log('');
-  console.log(`tumbling 1m by user, file to results, vs parse only: ${ratios.userTumblingVsParseOnly.toFixed(2)}x the rate (target >= 0.5x)`);
-  console.log(`sliding 1h/1m vs tumbling 1m by action: ${ratios.sliding1hVsTumbling1mTime.toFixed(2)}x the time (target <= 1.3x)`);
-  console.log(`sliding 10m/1m vs tumbling 1m by action: ${ratios.sliding10mVsTumbling1mTime.toFixed(2)}x the time`);
-  console.log(`naive per-window baseline vs slices, sliding 1h/1m: ${ratios.naiveVsSlicedSliding1hTime.toFixed(2)}x the time; tumbling 1m: ${ratios.naiveVsSlicedTumbling1mTime.toFixed(2)}x`);
-  writeFileSync(join(DIR, 'results.json'), `${JSON.stringify({ events: EVENTS, runs: RUNS, node: process.version, measurements: [...best.values()], ratios }, null, 2)}\n`);
+  if (ONLY !== 'kafka') {
+    ratios.userTumblingVsParseOnly = rate(get('user-tumbling-1m')) / rate(get('parse-only'));
+    ratios.sliding1hVsTumbling1mTime = get('action-sliding-1h-1m').ms / get('action-tumbling-1m').ms;
+    ratios.sliding10mVsTumbling1mTime = get('action-sliding-10m-1m').ms / get('action-tumbling-1m').ms;
+    ratios.naiveVsSlicedSliding1hTime = get('naive-action-sliding-1h-1m').ms / get('action-sliding-1h-1m').ms;
+    ratios.naiveVsSlicedTumbling1mTime = get('naive-action-tumbling-1m').ms / get('action-tumbling-1m').ms;
+    console.log(`tumbling 1m by user, file to results, vs parse only: ${ratios.userTumblingVsParseOnly.toFixed(2)}x the rate (target >= 0.5x)`);
+    console.log(`sliding 1h/1m vs tumbling 1m by action: ${ratios.sliding1hVsTumbling1mTime.toFixed(2)}x the time (target <= 1.3x)`);
+    console.log(`sliding 10m/1m vs tumbling 1m by action: ${ratios.sliding10mVsTumbling1mTime.toFixed(2)}x the time`);
+    console.log(`naive per-window baseline vs slices, sliding 1h/1m: ${ratios.naiveVsSlicedSliding1hTime.toFixed(2)}x the time; tumbling 1m: ${ratios.naiveVsSlicedTumbling1mTime.toFixed(2)}x`);
+  }
+  if (kafka !== null) {
+    const parseRate = rate(get('kafka-consume-parse'));
+    ratios.kafkaConsumeParseVsConsume = parseRate / rate(get('kafka-consume'));
+    ratios.kafkaUserTumblingVsConsumeParse = rate(get('kafka-user-tumbling-1m')) / parseRate;
+    ratios.kafkaActionSlidingVsConsumeParse = rate(get('kafka-action-sliding-10m-1m')) / parseRate;
+    console.log(`kafka consume + JSON.parse vs consume only: ${ratios.kafkaConsumeParseVsConsume.toFixed(2)}x the rate`);
+    for (const [name, ratio] of [
+      ['tumbling 1m by user', ratios.kafkaUserTumblingVsConsumeParse],
+      ['sliding 10m/1m by action', ratios.kafkaActionSlidingVsConsumeParse],
+    ] as const) {
+      console.log(`kafka end to end, ${name}, vs consume + parse: ${ratio.toFixed(2)}x the rate (target >= 0.70x)`);
+    }
+    for (const m of kafka.measurements) {
+      const read = m.readMs === null ? '' : `, end offsets reached after ${m.readMs.toFixed(0)} ms (${Math.round((m.records * 1000) / m.readMs).toLocaleString('en-US')}/s)`;
+      const done = m.readMs === null ? 'last message' : 'job returned';
+      console.log(`  ${m.name}: from the group join, ${m.readMs === null ? 'first batch' : 'partitions assigned'} after ${m.startMs.toFixed(0)} ms${read}, ${done} after ${m.ms.toFixed(0)} ms (${m.cpuMs.toFixed(0)} ms of CPU); process exited ${m.exitMs.toFixed(0)} ms later`);
+    }
+    console.log(`kafka part: ${(kafka.wallMs / 1000).toFixed(0)} s of wall time`);
+  }
+  // The Kafka part's setup (its measurements are among the others).
+  const kafkaSetup = kafka === null ? undefined : { ...kafka, measurements: undefined };
+  const only = ONLY === '' ? undefined : ONLY;
+  writeFileSync(join(DIR, 'results.json'), `${JSON.stringify({ events: EVENTS, runs: RUNS, only, node: process.version, measurements: [...best.values()], ratios, kafka: kafkaSetup }, null, 2)}\n`);
   console.log(`\nJSON: ${join(DIR, 'results.json')}`);
 }
 

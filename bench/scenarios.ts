@@ -3,6 +3,7 @@
 import type { PipelineSpec } from '../src/core/operator/pipeline-spec.js';
 import type { WindowSpec } from '../src/core/windows/window-spec.js';
 import type { AggregationSpec } from '../src/core/aggregate/aggregation-spec.js';
+import type { JobInput } from '../src/config/define-job.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -60,3 +61,48 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'naive-action-tumbling-1m', description: 'naive per-window baseline: tumbling 1m by action', spec: pipeline(['action'], [tumbling1m]), engine: 'naive' },
   { name: 'naive-action-sliding-1h-1m', description: 'naive per-window baseline: sliding 1h/1m by action', spec: pipeline(['action'], [sliding1h]), engine: 'naive' },
 ];
+
+/**
+ * The Kafka part of the benchmark: every scenario reads the same input topic (the click log's first
+ * lines, produced once per bench run) through a fresh consumer group. `consume` and `consume-parse`
+ * are plain kafkajs consumers (the baselines); `job` is the product: a job built by buildJob from a
+ * job definition with a Kafka source (stopAt: end) and a Kafka sink.
+ */
+export interface KafkaScenario {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: 'consume' | 'consume-parse' | 'job';
+  /** kind 'job': the keys and windows of the job (aggregations and time bounds as the file scenarios). */
+  readonly job?: Pick<JobInput, 'keyBy' | 'windows'>;
+}
+
+export const KAFKA_SCENARIOS: readonly KafkaScenario[] = [
+  { name: 'kafka-consume', description: 'kafkajs consumer, eachBatch, no parse', kind: 'consume' },
+  { name: 'kafka-consume-parse', description: 'kafkajs consumer, eachBatch, JSON.parse of each value', kind: 'consume-parse' },
+  {
+    name: 'kafka-user-tumbling-1m',
+    description: 'job: Kafka → tumbling 1m by user_id → Kafka sink',
+    kind: 'job',
+    job: { keyBy: ['user_id'], windows: [{ name: 'per_minute', tumbling: '1m' }] },
+  },
+  {
+    name: 'kafka-action-sliding-10m-1m',
+    description: 'job: Kafka → sliding 10m/1m by action → Kafka sink',
+    kind: 'job',
+    job: { keyBy: ['action'], windows: [{ name: 'last_10m', sliding: { size: '10m', slide: '1m' } }] },
+  },
+];
+
+/** What a Kafka scenario process is told (as one JSON argument). */
+export interface KafkaRunConfig {
+  readonly brokers: readonly string[];
+  /** The input topic and how many messages it holds. */
+  readonly topic: string;
+  readonly messages: number;
+  /** A group of its own, so that the scenario reads the topic from the start. */
+  readonly groupId: string;
+  /** kind 'job': topics of its own for results, dead letters and late records. */
+  readonly resultsTopic: string;
+  readonly deadLetterTopic: string;
+  readonly lateTopic: string;
+}

@@ -45,5 +45,5 @@ export const JOB_DEFAULTS = {
   globalEveryMs: 60 * SECOND_MS,
   calendarTimeZone: 'UTC',
   generator: { eventsPerSecond: 1_000, users: 1_000, pages: 100, seed: 1, realtime: false },
-  kafka: { commitIntervalMs: 5 * SECOND_MS, sessionTimeoutMs: 30 * SECOND_MS, heartbeatIntervalMs: 3 * SECOND_MS, batchSize: 10_000, clientId: 'tally' },
+  kafka: { commitIntervalMs: 5 * SECOND_MS, sessionTimeoutMs: 30 * SECOND_MS, heartbeatIntervalMs: 3 * SECOND_MS, batchSize: 2_000, clientId: 'tally' },
 } as const;

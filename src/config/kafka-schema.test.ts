@@ -70,7 +70,7 @@ describe('kafka sink and side outputs', () => {
       type: 'kafka',
       brokers: ['b1:9092', 'b2:9092'],
       topic: 'click_counts',
-      batchSize: 10_000,
+      batchSize: 2_000,
       clientId: 'tally',
     });
   });

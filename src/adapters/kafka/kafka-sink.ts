@@ -1,12 +1,10 @@
 // KafkaSink: items as keyed JSON messages on a topic, produced in large batches.
 
-import kafkajs from 'kafkajs';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from '../../ports/logger.js';
 import type { Sink } from '../../ports/sink.js';
 import { backoffMs, isTransientKafkaError } from './kafka-client.js';
-
-const { Partitioners } = kafkajs;
+import { keyPartitioner } from './key-partitioner.js';
 
 export interface KafkaSinkOptions<T> {
   readonly topic: string;
@@ -38,7 +36,7 @@ export class KafkaSink<T> implements Sink<T> {
   ) {
     this.description = `kafka topic ${options.topic}`;
     // acks from all in-sync replicas; not idempotent, since the results are keyed and idempotent themselves.
-    this.producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: keyPartitioner });
   }
 
   async write(items: readonly T[]): Promise<void> {

@@ -62,7 +62,7 @@ export class KafkaSource implements Source {
       allowAutoTopicCreation: true,
       // How long a fetch waits for data: also how long stopping waits for the fetch in flight, and
       // kafkajs sends no heartbeat while it waits.
-      maxWaitTimeInMs: 1_000,
+      maxWaitTimeInMs: 200,
       // kafkajs gives consumers 5 retries of their own whatever the client says: a broker restart
       // would then crash and rejoin the consumer rather than wait for the broker.
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
@@ -187,7 +187,10 @@ export class KafkaSource implements Source {
     let done = false;
     void pushed.then(() => (done = true));
     while (!done) {
-      await Promise.race([pushed, new Promise((resolve) => setTimeout(resolve, this.options.heartbeatIntervalMs))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pushed, new Promise((resolve) => (timer = setTimeout(resolve, this.options.heartbeatIntervalMs)))]);
+      // A pending timer per batch would keep the process alive after the job ends.
+      clearTimeout(timer);
       if (!done) await heartbeat();
     }
     this.advanceTo(partition, Math.max((offsets[offsets.length - 1] as number) + 1, Number(batch.lastOffset()) + 1));
