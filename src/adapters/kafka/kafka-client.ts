@@ -53,12 +53,12 @@ export function backoffMs(attempt: number): number {
 }
 
 /** Runs `attempt` until it succeeds, waiting with backoff after each transient failure (logged). */
-export async function retryTransient<T>(what: string, logger: Logger, attempt: () => Promise<T>): Promise<T> {
+export async function retryTransient<T>(what: string, logger: Logger, attempt: () => Promise<T>, isStopped: () => boolean = () => false): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (error) {
-      if (!isTransientKafkaError(error)) throw error;
+      if (!isTransientKafkaError(error) || isStopped()) throw error;
       const waitMs = backoffMs(n);
       logger.warn({ attempt: n, retryInMs: waitMs, err: error }, `kafka: ${what} failed, retrying`);
       await new Promise((resolve) => setTimeout(resolve, waitMs));

@@ -6,6 +6,9 @@ import type { Sink } from '../../ports/sink.js';
 import { backoffMs, isTransientKafkaError } from './kafka-client.js';
 import { keyPartitioner } from './key-partitioner.js';
 
+/** Characters of keys and values per produce request (UTF-8 may take up to 3 bytes a character). */
+const MAX_REQUEST_CHARS = 256 * 1024;
+
 export interface KafkaSinkOptions<T> {
   readonly topic: string;
   /** Messages per produce request. */
@@ -25,6 +28,7 @@ export class KafkaSink<T> implements Sink<T> {
   readonly description: string;
   private readonly producer: Producer;
   private pending: Message[] = [];
+  private pendingChars = 0;
   private inFlight: Promise<void> | null = null;
   private failure: unknown = null;
   private connected: Promise<void> | null = null;
@@ -43,8 +47,12 @@ export class KafkaSink<T> implements Sink<T> {
     this.throwIfFailed();
     const { key, value, batchSize } = this.options;
     for (const item of items) {
-      this.pending.push({ key: key(item), value: value(item) });
-      if (this.pending.length >= batchSize) await this.sendPending();
+      const message = { key: key(item), value: value(item) };
+      this.pending.push(message);
+      this.pendingChars += message.key.length + message.value.length;
+      // Brokers refuse a request over message.max.bytes (about 1 MB by default): large records
+      // (dead letters carry raw text) are sent in smaller requests.
+      if (this.pending.length >= batchSize || this.pendingChars >= MAX_REQUEST_CHARS) await this.sendPending();
     }
   }
 
@@ -72,6 +80,7 @@ export class KafkaSink<T> implements Sink<T> {
     this.throwIfFailed();
     const messages = this.pending;
     this.pending = [];
+    this.pendingChars = 0;
     this.inFlight = this.sendWithRetry(messages).catch((error: unknown) => {
       this.failure = error;
     });

@@ -47,6 +47,12 @@ export class KafkaSource implements Source {
   private readonly nextOffsets = new Map<number, number>();
   private stopped = false;
   private connected = false;
+  /**
+   * Per assigned partition, the offset the next batch must start at: the committed offset, then the
+   * end of the previous batch. A fetch sent before a rejoin can arrive after it, from the old
+   * position; taking it would skip what lies between (see onBatch).
+   */
+  private readonly expectedOffsets = new Map<number, number>();
 
   constructor(
     kafka: Kafka,
@@ -65,7 +71,7 @@ export class KafkaSource implements Source {
       maxWaitTimeInMs: 200,
       // kafkajs gives consumers 5 retries of their own whatever the client says: a broker restart
       // would then crash and rejoin the consumer rather than wait for the broker.
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => !this.stopped },
     });
     this.admin = kafka.admin();
   }
@@ -100,7 +106,9 @@ export class KafkaSource implements Source {
     this.stop();
     if (!this.connected) return;
     this.connected = false;
-    await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]);
+    // The consumer first: a join it finishes while disconnecting must not use a closed admin client.
+    await Promise.allSettled([this.consumer.disconnect()]);
+    await Promise.allSettled([this.admin.disconnect()]);
   }
 
   private async start(): Promise<void> {
@@ -113,12 +121,20 @@ export class KafkaSource implements Source {
       this.endOffsets = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
       this.logger.info({ topic, endOffsets: Object.fromEntries(this.endOffsets) }, 'kafka source: reading up to these end offsets');
     }
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
+    // A batch of transaction markers only never reaches eachBatch, yet it is read: count it for stopAt end.
+    this.consumer.on(END_BATCH_PROCESS, (event) => {
+      const { partition, lastOffset, batchSize } = event.payload;
+      if (batchSize === 0 && this.assigned.has(partition)) this.advanceTo(partition, Number(lastOffset) + 1);
+    });
     this.consumer.on(GROUP_JOIN, (event) => {
       const generation = ++this.generation;
+      if (this.stopped) return;
       const partitions = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
       this.assigned = new Set(partitions);
-      this.assignmentQueued = this.queueAssignment(generation, partitions).catch((error: unknown) => this.handoff.fail(error));
+      this.assignmentQueued = this.queueAssignment(generation, partitions).catch((error: unknown) => {
+        if (!this.stopped) this.handoff.fail(error);
+      });
     });
     this.consumer.on(CRASH, (event) => {
       const { error, restart } = event.payload;
@@ -136,9 +152,9 @@ export class KafkaSource implements Source {
   /** The committed position and resume point of every assigned partition, queued before any batch. */
   private async queueAssignment(generation: number, partitions: readonly number[]): Promise<void> {
     const { topic, groupId } = this.options;
-    const [committed] = await retryTransient('reading the committed offsets', this.logger, () => this.admin.fetchOffsets({ groupId, topics: [topic] }));
+    const [committed] = await retryTransient('reading the committed offsets', this.logger, () => this.admin.fetchOffsets({ groupId, topics: [topic] }), () => this.stopped);
     const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p]));
-    const topicOffsets = this.options.stopAtEnd ? await retryTransient('reading the topic offsets', this.logger, () => this.admin.fetchTopicOffsets(topic)) : [];
+    const topicOffsets = this.options.stopAtEnd ? await retryTransient('reading the topic offsets', this.logger, () => this.admin.fetchTopicOffsets(topic), () => this.stopped) : [];
     const assignment: AssignedPartition[] = partitions.map((partition) => {
       const c = byPartition.get(partition);
       const offset = c === undefined || Number(c.offset) < 0 ? null : Number(c.offset);
@@ -149,6 +165,8 @@ export class KafkaSource implements Source {
       return { partition, offset, resume };
     });
     this.nextOffsets.clear();
+    this.expectedOffsets.clear();
+    for (const { partition, offset } of assignment) if (offset !== null) this.expectedOffsets.set(partition, offset);
     for (const { partition, offset } of assignment) {
       const range = topicOffsets.find((o) => o.partition === partition);
       const start = offset ?? (range === undefined ? null : Number(this.options.startFrom === 'earliest' ? range.low : range.high));
@@ -160,9 +178,18 @@ export class KafkaSource implements Source {
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    await this.assignmentQueued;
+    // Waiting for the assignment (it may wait for room behind a slow sink) must not cost the membership.
+    await this.whileHeartbeating(this.assignmentQueued, heartbeat);
     const generation = this.generation;
     const { topic, partition } = batch;
+    if (!this.assigned.has(partition)) return;
+    const fetchedOffset = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
+    const expected = this.expectedOffsets.get(partition);
+    if (expected !== undefined && fetchedOffset !== expected) {
+      this.logger.warn({ topic, partition, fetchedOffset, expected }, 'kafka source: a batch from another position than expected (a fetch older than the last rejoin): reading again from the expected offset');
+      this.consumer.seek({ topic, partition, offset: String(expected) });
+      return;
+    }
     const end = this.endOffsets?.get(partition);
     let messages = batch.messages;
     if (end !== undefined) messages = messages.filter((m) => Number(m.offset) < end);
@@ -183,17 +210,27 @@ export class KafkaSource implements Source {
       offsets: { first: offsets[0] as number, next: (offsets[offsets.length - 1] as number) + 1, offsetOf: (i) => offsets[i] as number },
     };
     // While the job is busy (a slow sink), keep the group membership alive.
-    const pushed = this.handoff.push(item);
+    await this.whileHeartbeating(this.handoff.push(item), heartbeat);
+    const next = Math.max((offsets[offsets.length - 1] as number) + 1, Number(batch.lastOffset()) + 1);
+    if (generation === this.generation) this.expectedOffsets.set(partition, next);
+    this.advanceTo(partition, next);
+  }
+
+  /** Awaits `work`, sending a heartbeat every heartbeat interval meanwhile. */
+  private async whileHeartbeating(work: Promise<unknown>, heartbeat: () => Promise<void>): Promise<void> {
     let done = false;
-    void pushed.then(() => (done = true));
+    void work.then(
+      () => (done = true),
+      () => (done = true),
+    );
     while (!done) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([pushed, new Promise((resolve) => (timer = setTimeout(resolve, this.options.heartbeatIntervalMs)))]);
+      await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, this.options.heartbeatIntervalMs)))]);
       // A pending timer per batch would keep the process alive after the job ends.
       clearTimeout(timer);
       if (!done) await heartbeat();
     }
-    this.advanceTo(partition, Math.max((offsets[offsets.length - 1] as number) + 1, Number(batch.lastOffset()) + 1));
+    await work;
   }
 
   /** stopAtEnd: `partition` has been read up to `next`. */
