@@ -3,7 +3,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from '../../ports/logger.js';
 import type { Sink } from '../../ports/sink.js';
-import { backoffMs, isTransientKafkaError } from './kafka-client.js';
+import { retryTransient } from './kafka-client.js';
 import { keyPartitioner } from './key-partitioner.js';
 
 /** Characters of keys and values per produce request (UTF-8 may take up to 3 bytes a character). */
@@ -87,24 +87,16 @@ export class KafkaSink<T> implements Sink<T> {
   }
 
   private async sendWithRetry(messages: Message[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    await retryTransient(`producing ${messages.length} messages to ${this.options.topic}`, this.logger, async () => {
       try {
         this.connected ??= this.producer.connect();
         await this.connected;
         await this.producer.send({ topic: this.options.topic, messages, acks: -1 });
-        if (attempt > 1) this.logger.info({ topic: this.options.topic, attempt }, 'kafka sink: produce succeeded again');
-        return;
       } catch (error) {
-        if (!isTransientKafkaError(error)) throw error;
         // A failed connect must be tried again, not awaited again.
         this.connected = null;
-        const waitMs = backoffMs(attempt);
-        this.logger.warn(
-          { topic: this.options.topic, attempt, retryInMs: waitMs, messages: messages.length, err: error },
-          'kafka sink: produce failed, retrying',
-        );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        throw error;
       }
-    }
+    });
   }
 }

@@ -122,10 +122,14 @@ export class KafkaSource implements Source {
       this.logger.info({ topic, endOffsets: Object.fromEntries(this.endOffsets) }, 'kafka source: reading up to these end offsets');
     }
     const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
-    // A batch of transaction markers only never reaches eachBatch, yet it is read: count it for stopAt end.
+    // A batch of transaction markers only never reaches eachBatch, yet kafkajs reads past it: the
+    // next batch starts after it, and for stopAt end it counts as read.
     this.consumer.on(END_BATCH_PROCESS, (event) => {
       const { partition, lastOffset, batchSize } = event.payload;
-      if (batchSize === 0 && this.assigned.has(partition)) this.advanceTo(partition, Number(lastOffset) + 1);
+      if (batchSize !== 0 || !this.assigned.has(partition)) return;
+      const next = Number(lastOffset) + 1;
+      if (next > (this.expectedOffsets.get(partition) ?? Number.POSITIVE_INFINITY)) this.expectedOffsets.set(partition, next);
+      this.advanceTo(partition, next);
     });
     this.consumer.on(GROUP_JOIN, (event) => {
       const generation = ++this.generation;
