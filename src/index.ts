@@ -6,7 +6,7 @@ export { describeJob } from './config/describe-job.js';
 export type { JobSpec, SourceSpec, SinkSpec, SideOutputSpec } from './config/job-spec.js';
 
 export { WindowAggregator, type EngineStats, type EngineGauges } from './core/operator/window-aggregator.js';
-export { takeSnapshot, restoreSnapshot, type EngineSnapshot } from './core/operator/snapshot.js';
+export { takeSnapshot, restoreSnapshot, readSnapshotHeader, SNAPSHOT_FORMAT_VERSION } from './core/operator/snapshot.js';
 export type { PipelineSpec, TimeSpec, EmitMode } from './core/operator/pipeline-spec.js';
 export type { WindowSpec, CalendarUnit } from './core/windows/window-spec.js';
 export type { AggregationSpec, AggregateFunction } from './core/aggregate/aggregation-spec.js';

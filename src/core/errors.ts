@@ -9,6 +9,7 @@ export const CORE_ERROR_CODES = {
   FILTER_SYNTAX: 'a filter expression does not parse',
   FILTER_UNSAFE_REGEX: 'a regex in a filter is invalid or too large',
   SNAPSHOT_INCOMPATIBLE: 'a snapshot was taken with another format version or job definition',
+  SNAPSHOT_CORRUPT: 'a snapshot is truncated or damaged (its bytes do not decode)',
   INVARIANT_BROKEN: 'an internal invariant does not hold (a bug)',
 } as const;
 

@@ -14,7 +14,7 @@ function visible(output: EngineOutput): unknown {
 const RUN = { seed: Number(process.env.PROPERTY_SEED ?? 42), numRuns: Number(process.env.PROPERTY_RUNS ?? 200) };
 
 describe('crash and resume', () => {
-  it('restoring a JSON snapshot at any point gives exactly the output of an uninterrupted run, in the same order', () => {
+  it('restoring a binary snapshot at any point gives exactly the output of an uninterrupted run, in the same order', () => {
     fc.assert(
       fc.property(scenarioArb(), (s) => {
         const actionCount = actionsOf(s.events.length, routingOf(s)).length;

@@ -51,8 +51,7 @@ export function runEngine(spec: PipelineSpec, events: readonly ClickEvent[], opt
   actionsOf(events.length, options).forEach((action, position) => {
     if (options.sweepBefore?.has(position) === true) engine.sweepKeys();
     if (options.restartBefore?.has(position) === true) {
-      const text = JSON.stringify(takeSnapshot(engine));
-      engine = restoreSnapshot(spec, JSON.parse(text));
+      engine = restoreSnapshot(spec, Buffer.concat(takeSnapshot(engine, 256)));
     }
     const out: EngineOutput[] = [];
     switch (action.kind) {

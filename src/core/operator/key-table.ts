@@ -137,6 +137,16 @@ export class KeyTable {
     return this.entries.size;
   }
 
+  /** The id the next new key gets (ids are never reused, so snapshots keep it). */
+  get nextKeyId(): number {
+    return this.nextId;
+  }
+
+  /** Every entry, in creation order. */
+  all(): IterableIterator<KeyEntry> {
+    return this.entries.values();
+  }
+
   /** Forgets every key not in `live`, so that keys with no state left do not pile up. Returns how many. */
   retainOnly(live: ReadonlySet<number>): number {
     let removed = 0;
@@ -166,12 +176,8 @@ export class KeyTable {
     }
   }
 
-  /** The table as plain data, for snapshots. */
-  encode(): { nextId: number; keys: [number, Record<string, FieldValue>][] } {
-    return { nextId: this.nextId, keys: [...this.entries.values()].map((e) => [e.id, e.group.key as Record<string, FieldValue>]) };
-  }
-
-  static decode(fields: readonly string[], encoded: ReturnType<KeyTable['encode']>): KeyTable {
+  /** A table of these keys (from a snapshot). */
+  static decode(fields: readonly string[], encoded: { nextId: number; keys: [number, Record<string, FieldValue>][] }): KeyTable {
     const table = new KeyTable(fields);
     for (const [id, key] of encoded.keys) table.link(id, key);
     table.nextId = encoded.nextId;

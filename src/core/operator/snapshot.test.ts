@@ -6,7 +6,8 @@ import type { EngineOutput } from '../emit/outputs.js';
 import type { ClickEvent } from '../event/click-event.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 import type { EmitMode, PipelineSpec } from './pipeline-spec.js';
-import { restoreSnapshot, takeSnapshot, type EngineSnapshot } from './snapshot.js';
+import { readSnapshotHeader, restoreSnapshot, takeSnapshot } from './snapshot.js';
+import type { WindowAggregator } from './window-aggregator.js';
 import {
   EngineRun,
   aggregation,
@@ -92,9 +93,9 @@ function transcript(outputs: readonly EngineOutput[]): unknown[] {
   );
 }
 
-/** A snapshot as it comes back from storage: through JSON text. */
-function throughJson(snapshot: EngineSnapshot): EngineSnapshot {
-  return JSON.parse(JSON.stringify(snapshot)) as EngineSnapshot;
+/** A snapshot as it comes back from storage: its chunks (small here, so there are many) in one buffer. */
+function snapshotBytes(engine: WindowAggregator): Uint8Array {
+  return Buffer.concat(takeSnapshot(engine, 64));
 }
 
 describe.each(['final', 'update'] as const)('snapshot and restore in %s mode', (emit) => {
@@ -112,7 +113,7 @@ describe.each(['final', 'update'] as const)('snapshot and restore in %s mode', (
   it.each(actions.map((_, cut) => cut).concat(actions.length))('emits the same outputs when restored after step %i', (cut) => {
     const before = new EngineRun(spec);
     apply(before, actions.slice(0, cut));
-    const restored = new EngineRun(restoreSnapshot(spec, throughJson(takeSnapshot(before.engine))));
+    const restored = new EngineRun(restoreSnapshot(spec, snapshotBytes(before.engine)));
     apply(restored, actions.slice(cut));
     restored.end();
     expect(transcript([...before.outputs, ...restored.outputs])).toEqual(transcript(uninterrupted.outputs));
@@ -125,14 +126,39 @@ describe('snapshots', () => {
     const spec = pipelineIn('update');
     const run = new EngineRun(spec);
     apply(run, actions.slice(0, 9));
-    const snapshot = throughJson(takeSnapshot(run.engine));
-    expect(throughJson(takeSnapshot(restoreSnapshot(spec, snapshot)))).toEqual(snapshot);
+    const snapshot = snapshotBytes(run.engine);
+    expect(snapshotBytes(restoreSnapshot(spec, snapshot))).toEqual(snapshot);
+  });
+
+  it('detects every truncation and refuses bytes that are not a snapshot', () => {
+    const spec = pipelineIn('update');
+    const run = new EngineRun(spec);
+    apply(run, actions.slice(0, 12));
+    const snapshot = snapshotBytes(run.engine);
+    for (let n = 0; n < snapshot.length; n++) {
+      expect(() => restoreSnapshot(spec, snapshot.subarray(0, n)), `cut at ${n}`).toThrow(EngineError);
+    }
+    expect(() => readSnapshotHeader(new TextEncoder().encode('{"json": true}'))).toThrow(/not a Tally snapshot/);
+    expect(() => restoreSnapshot(spec, Buffer.concat([snapshot, Buffer.from([0])]))).toThrow(/do not end where they should/);
+  });
+
+  it('keeps keys of every JSON type apart, and infinite values exactly', () => {
+    const spec = pipeline([tumblingWindow('ten_s', seconds(10))], { keyBy: ['k'], aggregations: [aggregation('min', 'value'), aggregation('count')] });
+    const run = new EngineRun(spec);
+    const keys = ['42', 42, true, false, null, { a: [1] }, 'ünïcødé ✓'];
+    keys.forEach((k, i) => run.engine.onEvent(click(seconds(1), { user_id: 1, k, value: i }), 0, run.outputs));
+    run.engine.onEvent(click(seconds(1), { user_id: 1, k: 'no value' }), 0, run.outputs);
+    const restored = new EngineRun(restoreSnapshot(spec, snapshotBytes(run.engine)));
+    restored.end();
+    run.end();
+    expect(transcript(restored.outputs)).toEqual(transcript(run.outputs.slice(0)));
+    expect(restored.results.map((r) => r.key)).toEqual(run.results.map((r) => r.key));
   });
 
   it('refuses a snapshot taken with a different pipeline', () => {
     const run = new EngineRun(pipelineIn('final'));
     apply(run, actions.slice(0, 3));
-    const snapshot = takeSnapshot(run.engine);
+    const snapshot = snapshotBytes(run.engine);
     const other = pipeline([tumblingWindow('ten_s', seconds(20))]);
     expect(() => restoreSnapshot(other, snapshot)).toThrow(EngineError);
   });

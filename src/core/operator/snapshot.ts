@@ -1,43 +1,22 @@
-// Engine snapshots: the whole state of a WindowAggregator as plain, versioned, JSON-safe data.
+// Engine snapshots: the whole state of a WindowAggregator in a compact, versioned, chunked binary form.
 
+import { BinaryReader } from '../codec/binary-reader.js';
+import { BinaryWriter } from '../codec/binary-writer.js';
 import { EngineError } from '../errors.js';
 import type { FieldValue } from '../event/click-event.js';
-import { KeyTable } from './key-table.js';
+import type { Partial } from '../aggregate/aggregate-plan.js';
+import { KeyTable, type KeyEntry } from './key-table.js';
 import type { PipelineSpec } from './pipeline-spec.js';
-import { WindowAggregator, type EngineStats, type PendingWindow } from './window-aggregator.js';
+import { WindowAggregator, type PendingWindow } from './window-aggregator.js';
 import { WatermarkTracker } from '../watermark/watermark-tracker.js';
 import type { Session } from '../windows/session.js';
 
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
-type Encoded = number[];
-
-/**
- * Everything needed to continue exactly where the engine was. Numbers that may be infinite are
- * stored as null (JSON has no infinities). Map orders are kept, so a restored engine emits in the
- * same order as one that never stopped.
- */
-export interface EngineSnapshot {
-  readonly formatVersion: typeof SNAPSHOT_FORMAT_VERSION;
-  readonly pipelineFingerprint: string;
-  readonly hasEnded: boolean;
-  readonly droppedSinceSweep: number;
-  readonly stats: EngineStats;
-  readonly watermark: ReturnType<WatermarkTracker['encode']>;
-  readonly keys: { nextId: number; keys: [number, Record<string, FieldValue>][] };
-  readonly slices: readonly {
-    start: number;
-    end: number;
-    expiresAt: number;
-    startNeededUntil: number | null;
-    partials: [number, Encoded][];
-  }[];
-  readonly pending: readonly { def: number; start: number; end: number; revisions: [number, number][] | null }[];
-  readonly sessions: readonly { def: number; key: number; start: number; end: number; partial: Encoded; revision: number; isDirty: boolean }[];
-  readonly counts: readonly { def: number; key: number; arrivals: number; blocks: { index: number; partial: Encoded; minTimeMs: number; maxTimeMs: number }[] }[];
-  readonly globals: readonly { def: number; foldedUpToMs: number | null; base: [number, Encoded][]; changed: number[]; revisions: [number, number][] }[];
-  readonly dirtySlices: readonly [number, number[]][];
-}
+/** "TLYSNAP" + a format byte: a file that is not a snapshot is refused at once. */
+const MAGIC = [0x54, 0x4c, 0x59, 0x53, 0x4e, 0x41, 0x50];
+/** Closes the last section: bytes cut at a section boundary still fail to decode. */
+const END_MARK = 0x7e;
 
 /** A stable text of what a pipeline computes: a snapshot only restores into the same one. */
 export function pipelineFingerprint(spec: PipelineSpec): string {
@@ -51,133 +30,315 @@ export function pipelineFingerprint(spec: PipelineSpec): string {
   });
 }
 
-const finiteOrNull = (n: number): number | null => (Number.isFinite(n) ? n : null);
-
-export function takeSnapshot(engine: WindowAggregator): EngineSnapshot {
-  const plan = engine.plan;
-  return {
-    formatVersion: SNAPSHOT_FORMAT_VERSION,
-    pipelineFingerprint: pipelineFingerprint(engine.spec),
-    hasEnded: engine.hasEnded,
-    droppedSinceSweep: engine.droppedSinceSweep,
-    stats: structuredClone(engine.stats),
-    watermark: engine.watermark.encode(),
-    keys: engine.keys.encode(),
-    slices: engine.slices.slices.map((s) => ({
-      start: s.start,
-      end: s.end,
-      expiresAt: s.expiresAt,
-      startNeededUntil: finiteOrNull(s.startNeededUntil),
-      partials: [...s.partials].map(([entry, p]) => [entry.id, plan.encode(p)]),
-    })),
-    pending: engine.aligned.flatMap((def) =>
-      [...def.pending.values()].map((w) => ({
-        def: def.index,
-        start: w.start,
-        end: w.end,
-        revisions: w.revisions === null ? null : [...w.revisions],
-      })),
-    ),
-    sessions: engine.sessionDefs.flatMap((def) =>
-      [...def.sessions.byKey.values()].flat().map((s) => ({
-        def: def.index,
-        key: s.keyId,
-        start: s.start,
-        end: s.end,
-        partial: plan.encode(s.partial),
-        revision: s.revision,
-        isDirty: s.isDirty,
-      })),
-    ),
-    counts: engine.countDefs.flatMap((def) =>
-      [...def.counts.byKey].map(([key, state]) => ({
-        def: def.index,
-        key,
-        arrivals: state.arrivals,
-        blocks: state.blocks.map((b) => ({ index: b.index, partial: plan.encode(b.partial), minTimeMs: b.minTimeMs, maxTimeMs: b.maxTimeMs })),
-      })),
-    ),
-    globals: engine.aligned.flatMap((def) =>
-      def.global === null
-        ? []
-        : [{
-            def: def.index,
-            foldedUpToMs: finiteOrNull(def.global.foldedUpToMs),
-            base: [...def.global.base].map(([k, p]) => [k, plan.encode(p)] as [number, Encoded]),
-            changed: [...def.global.changed],
-            revisions: [...def.global.revisions],
-          }],
-    ),
-    dirtySlices: [...engine.dirtySlices].map(([slice, keys]) => [slice.start, [...keys]]),
-  };
+// Field values and partition ids carry a type tag: "42" and 42 are different groups.
+const enum Tag {
+  Null = 0,
+  Number = 1,
+  String = 2,
+  True = 3,
+  False = 4,
+  Json = 5,
 }
 
-/** Rebuilds an engine from a snapshot taken with the same pipeline. */
-export function restoreSnapshot(spec: PipelineSpec, snapshot: EngineSnapshot): WindowAggregator {
-  if (snapshot.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
-    throw new EngineError('SNAPSHOT_INCOMPATIBLE', `snapshot format ${String(snapshot.formatVersion)} is not ${SNAPSHOT_FORMAT_VERSION}`);
+function writeValue(w: BinaryWriter, v: FieldValue | string | number): void {
+  if (v === null) w.u8(Tag.Null);
+  else if (typeof v === 'number') {
+    w.u8(Tag.Number);
+    w.f64(v);
+  } else if (typeof v === 'string') {
+    w.u8(Tag.String);
+    w.str(v);
+  } else if (typeof v === 'boolean') w.u8(v ? Tag.True : Tag.False);
+  else {
+    w.u8(Tag.Json);
+    w.str(JSON.stringify(v));
   }
-  if (snapshot.pipelineFingerprint !== pipelineFingerprint(spec)) {
+}
+
+function readValue(r: BinaryReader): FieldValue {
+  const tag = r.u8();
+  switch (tag) {
+    case Tag.Null: return null;
+    case Tag.Number: return r.f64();
+    case Tag.String: return r.str();
+    case Tag.True: return true;
+    case Tag.False: return false;
+    case Tag.Json: return JSON.parse(r.str()) as FieldValue;
+    default: throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: unknown value tag ${tag}`);
+  }
+}
+
+function readPartition(r: BinaryReader): string | number {
+  const v = readValue(r);
+  if (typeof v !== 'string' && typeof v !== 'number') throw new EngineError('SNAPSHOT_CORRUPT', 'snapshot is damaged: a partition id is not a string or number');
+  return v;
+}
+
+/**
+ * Encodes the engine as it is now, synchronously (the state must not change while it is read), into
+ * chunks of about `chunkBytes` that can be written out while the engine goes on. Map orders are
+ * kept, so a restored engine emits in the same order as one that never stopped.
+ */
+export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uint8Array[] {
+  const w = new BinaryWriter(chunkBytes);
+  const width = engine.plan.empty().length;
+  const partial = (p: Partial): void => {
+    for (let i = 0; i < width; i++) w.f64(p[i] as number);
+  };
+  for (const b of MAGIC) w.u8(b);
+  w.uint(SNAPSHOT_FORMAT_VERSION);
+  w.str(pipelineFingerprint(engine.spec));
+  w.uint(width);
+
+  w.bool(engine.hasEnded);
+  w.uint(engine.droppedSinceSweep);
+  w.f64(engine.maxClosedAtMs);
+  w.str(JSON.stringify(engine.stats));
+  const floors = engine.replayFloors;
+  w.uint(floors === null ? 0 : floors.size + 1);
+  if (floors !== null) {
+    for (const [p, floor] of floors) {
+      writeValue(w, p);
+      w.f64(floor);
+    }
+  }
+
+  const watermark = engine.watermark.encode();
+  w.f64(watermark.watermarkMs ?? Number.NEGATIVE_INFINITY);
+  w.uint(watermark.partitions.length);
+  for (const [p, max, isIdle] of watermark.partitions) {
+    writeValue(w, p);
+    w.f64(max);
+    w.bool(isIdle);
+  }
+
+  const keys = engine.keys;
+  w.uint(keys.nextKeyId);
+  w.uint(keys.size);
+  const fields = keys.fields;
+  for (const entry of keys.all()) {
+    w.uint(entry.id);
+    w.f64(entry.replayFloorMs);
+    for (const f of fields) writeValue(w, entry.group.key[f] ?? null);
+  }
+
+  const slices = engine.slices.slices;
+  w.uint(slices.length);
+  for (const s of slices) {
+    w.f64(s.start);
+    w.f64(s.end);
+    w.f64(s.expiresAt);
+    w.f64(s.startNeededUntil);
+    w.uint(s.partials.size);
+    for (const [entry, p] of s.partials) {
+      w.uint(entry.id);
+      partial(p);
+    }
+  }
+
+  for (const def of engine.aligned) {
+    w.uint(def.pending.size);
+    for (const win of def.pending.values()) {
+      w.f64(win.start);
+      w.f64(win.end);
+      writeRevisions(w, win.revisions);
+    }
+    if (def.global !== null) {
+      const g = def.global;
+      w.f64(g.foldedUpToMs);
+      w.uint(g.base.size);
+      for (const [k, p] of g.base) {
+        w.uint(k);
+        partial(p);
+      }
+      w.uint(g.changed.size);
+      for (const k of g.changed) w.uint(k);
+      writeRevisions(w, g.revisions);
+    }
+  }
+
+  for (const def of engine.sessionDefs) {
+    w.uint(def.sessions.byKey.size);
+    for (const [keyId, list] of def.sessions.byKey) {
+      w.uint(keyId);
+      w.uint(list.length);
+      for (const s of list) {
+        w.f64(s.start);
+        w.f64(s.end);
+        partial(s.partial);
+        // −1 before the first revision.
+        w.uint(s.revision + 1);
+        w.bool(s.isDirty);
+      }
+    }
+  }
+
+  for (const def of engine.countDefs) {
+    w.uint(def.counts.byKey.size);
+    for (const [keyId, state] of def.counts.byKey) {
+      w.uint(keyId);
+      w.uint(state.arrivals);
+      w.uint(state.blocks.length);
+      for (const b of state.blocks) {
+        w.uint(b.index);
+        partial(b.partial);
+        w.f64(b.minTimeMs);
+        w.f64(b.maxTimeMs);
+      }
+    }
+  }
+
+  w.uint(engine.dirtySlices.size);
+  for (const [slice, keyIds] of engine.dirtySlices) {
+    w.f64(slice.start);
+    w.uint(keyIds.size);
+    for (const k of keyIds) w.uint(k);
+  }
+  w.u8(END_MARK);
+  return w.finish();
+}
+
+function writeRevisions(w: BinaryWriter, revisions: ReadonlyMap<number, number> | null): void {
+  w.uint(revisions === null ? 0 : revisions.size + 1);
+  if (revisions === null) return;
+  for (const [k, r] of revisions) {
+    w.uint(k);
+    w.uint(r);
+  }
+}
+
+function readRevisions(r: BinaryReader): Map<number, number> | null {
+  const n = r.uint();
+  if (n === 0) return null;
+  const map = new Map<number, number>();
+  for (let i = 1; i < n; i++) map.set(r.uint(), r.uint());
+  return map;
+}
+
+/** The format version and job fingerprint a snapshot was taken with, without decoding the rest. */
+export function readSnapshotHeader(bytes: Uint8Array): { formatVersion: number; pipelineFingerprint: string } {
+  const r = new BinaryReader(bytes);
+  for (const b of MAGIC) {
+    if (r.u8() !== b) throw new EngineError('SNAPSHOT_CORRUPT', 'not a Tally snapshot (its first bytes are not the snapshot mark)');
+  }
+  return { formatVersion: r.uint(), pipelineFingerprint: r.str() };
+}
+
+/** Rebuilds an engine from a snapshot taken with the same pipeline (all chunks, concatenated). */
+export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAggregator {
+  const header = readSnapshotHeader(bytes);
+  if (header.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+    throw new EngineError('SNAPSHOT_INCOMPATIBLE', `snapshot format ${header.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
+  }
+  if (header.pipelineFingerprint !== pipelineFingerprint(spec)) {
     throw new EngineError('SNAPSHOT_INCOMPATIBLE', 'the snapshot was taken with a different job definition (keys, filter, windows, aggregations, time or emit)');
   }
+  const r = new BinaryReader(bytes);
+  r.raw(MAGIC.length);
+  r.uint();
+  r.str();
   const engine = new WindowAggregator(spec);
   const plan = engine.plan;
-  engine.hasEnded = snapshot.hasEnded;
-  engine.droppedSinceSweep = snapshot.droppedSinceSweep;
-  Object.assign(engine.stats, structuredClone(snapshot.stats));
-  engine.watermark = WatermarkTracker.decode(spec.time.maxOutOfOrdernessMs, snapshot.watermark);
-  engine.keys = KeyTable.decode(spec.keyBy, snapshot.keys);
-  for (const s of snapshot.slices) {
-    engine.slices.append({
-      start: s.start,
-      end: s.end,
-      expiresAt: s.expiresAt,
-      startNeededUntil: s.startNeededUntil ?? Number.NEGATIVE_INFINITY,
-      partials: new Map(
-        s.partials.map(([id, p]) => {
-          const entry = engine.keys.find(id);
-          if (entry === undefined) throw new EngineError('SNAPSHOT_INCOMPATIBLE', `slice refers to unknown key #${id}`);
-          return [entry, plan.decode(p)];
-        }),
-      ),
-    });
+  const width = r.uint();
+  if (width !== plan.empty().length) throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: partials of ${width} slots, the job has ${plan.empty().length}`);
+  const partial = (): Partial => {
+    const p = new Array<number>(width);
+    for (let i = 0; i < width; i++) p[i] = r.f64();
+    return plan.decode(p);
+  };
+  const keyOf = (id: number): KeyEntry => {
+    const entry = engine.keys.find(id);
+    if (entry === undefined) throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: state refers to unknown key #${id}`);
+    return entry;
+  };
+
+  engine.hasEnded = r.bool();
+  engine.droppedSinceSweep = r.uint();
+  engine.maxClosedAtMs = r.f64();
+  Object.assign(engine.stats, JSON.parse(r.str()) as object);
+  const floorCount = r.uint();
+  if (floorCount > 0) {
+    const floors = new Map<string | number, number>();
+    for (let i = 1; i < floorCount; i++) floors.set(readPartition(r), r.f64());
+    engine.replayFloors = floors;
   }
-  for (const w of snapshot.pending) {
-    const def = engine.aligned.find((d) => d.index === w.def);
-    if (def === undefined) throw new EngineError('SNAPSHOT_INCOMPATIBLE', `no aligned window #${w.def}`);
-    const window: PendingWindow = { defIndex: w.def, start: w.start, end: w.end, revisions: w.revisions === null ? null : new Map(w.revisions) };
-    def.pending.set(w.start, window);
-    engine.requeue(w.def, window, null);
+
+  const watermarkMs = r.f64();
+  const partitions: [string | number, number, boolean][] = [];
+  for (let i = r.uint(); i > 0; i--) partitions.push([readPartition(r), r.f64(), r.bool()]);
+  engine.watermark = WatermarkTracker.decode(spec.time.maxOutOfOrdernessMs, { watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, partitions });
+
+  const nextId = r.uint();
+  const keys: [number, number, Record<string, FieldValue>][] = [];
+  for (let i = r.uint(); i > 0; i--) {
+    const id = r.uint();
+    const floor = r.f64();
+    const key: Record<string, FieldValue> = {};
+    for (const f of spec.keyBy) Object.defineProperty(key, f, { value: readValue(r), enumerable: true, writable: true, configurable: true });
+    keys.push([id, floor, key]);
   }
-  for (const s of snapshot.sessions) {
-    const def = engine.sessionDefs.find((d) => d.index === s.def);
-    if (def === undefined) throw new EngineError('SNAPSHOT_INCOMPATIBLE', `no session window #${s.def}`);
-    const session: Session = { keyId: s.key, start: s.start, end: s.end, partial: plan.decode(s.partial), revision: s.revision, isDirty: s.isDirty, isLive: true };
-    let list = def.sessions.byKey.get(s.key);
-    if (list === undefined) def.sessions.byKey.set(s.key, (list = []));
-    list.push(session);
-    engine.requeue(s.def, null, session);
-    if (session.isDirty) engine.dirtySessions.push([def, session]);
+  engine.keys = KeyTable.decode(spec.keyBy, { nextId, keys: keys.map(([id, , key]) => [id, key]) });
+  for (const [id, floor] of keys) keyOf(id).replayFloorMs = floor;
+
+  for (let i = r.uint(); i > 0; i--) {
+    const start = r.f64();
+    const end = r.f64();
+    const expiresAt = r.f64();
+    const startNeededUntil = r.f64();
+    const partials = new Map<KeyEntry, Partial>();
+    for (let j = r.uint(); j > 0; j--) {
+      const entry = keyOf(r.uint());
+      partials.set(entry, partial());
+    }
+    engine.slices.append({ start, end, expiresAt, startNeededUntil, partials });
   }
-  for (const c of snapshot.counts) {
-    const def = engine.countDefs.find((d) => d.index === c.def);
-    if (def === undefined) throw new EngineError('SNAPSHOT_INCOMPATIBLE', `no count window #${c.def}`);
-    def.counts.byKey.set(c.key, {
-      arrivals: c.arrivals,
-      blocks: c.blocks.map((b) => ({ index: b.index, partial: plan.decode(b.partial), minTimeMs: b.minTimeMs, maxTimeMs: b.maxTimeMs })),
-    });
+
+  for (const def of engine.aligned) {
+    for (let i = r.uint(); i > 0; i--) {
+      const start = r.f64();
+      const window: PendingWindow = { defIndex: def.index, start, end: r.f64(), revisions: readRevisions(r) };
+      def.pending.set(start, window);
+      engine.requeue(def.index, window, null);
+    }
+    if (def.global !== null) {
+      const g = def.global;
+      g.foldedUpToMs = r.f64();
+      for (let i = r.uint(); i > 0; i--) g.base.set(keyOf(r.uint()).id, partial());
+      for (let i = r.uint(); i > 0; i--) g.changed.add(r.uint());
+      for (const [k, rev] of readRevisions(r) ?? []) g.revisions.set(k, rev);
+    }
   }
-  for (const g of snapshot.globals) {
-    const global = engine.aligned.find((d) => d.index === g.def)?.global;
-    if (global === undefined || global === null) throw new EngineError('SNAPSHOT_INCOMPATIBLE', `no global window #${g.def}`);
-    global.foldedUpToMs = g.foldedUpToMs ?? Number.NEGATIVE_INFINITY;
-    for (const [k, p] of g.base) global.base.set(k, plan.decode(p));
-    for (const k of g.changed) global.changed.add(k);
-    for (const [k, r] of g.revisions) global.revisions.set(k, r);
+
+  for (const def of engine.sessionDefs) {
+    for (let i = r.uint(); i > 0; i--) {
+      const keyId = keyOf(r.uint()).id;
+      const list: Session[] = [];
+      for (let j = r.uint(); j > 0; j--) {
+        const session: Session = { keyId, start: r.f64(), end: r.f64(), partial: partial(), revision: r.uint() - 1, isDirty: r.bool(), isLive: true };
+        list.push(session);
+        engine.requeue(def.index, null, session);
+        if (session.isDirty) engine.dirtySessions.push([def, session]);
+      }
+      def.sessions.byKey.set(keyId, list);
+    }
   }
-  for (const [start, keys] of snapshot.dirtySlices) {
-    const slice = engine.slices.find(start);
-    if (slice !== undefined) engine.dirtySlices.set(slice, new Set(keys));
+
+  for (const def of engine.countDefs) {
+    for (let i = r.uint(); i > 0; i--) {
+      const keyId = keyOf(r.uint()).id;
+      const arrivals = r.uint();
+      const blocks = [];
+      for (let j = r.uint(); j > 0; j--) blocks.push({ index: r.uint(), partial: partial(), minTimeMs: r.f64(), maxTimeMs: r.f64() });
+      def.counts.byKey.set(keyId, { arrivals, blocks });
+    }
   }
+
+  for (let i = r.uint(); i > 0; i--) {
+    const slice = engine.slices.find(r.f64());
+    const keyIds = new Set<number>();
+    for (let j = r.uint(); j > 0; j--) keyIds.add(r.uint());
+    if (slice !== undefined) engine.dirtySlices.set(slice, keyIds);
+  }
+  if (r.u8() !== END_MARK || r.remaining !== 0) throw new EngineError('SNAPSHOT_CORRUPT', 'snapshot is damaged: its sections do not end where they should');
   return engine;
 }

@@ -139,9 +139,9 @@ export class WindowAggregator {
   /** True once onEndOfInput has run. */
   hasEnded = false;
   /** The latest close time of any window or session emitted (what end of input made complete). */
-  private maxClosedAtMs = Number.NEGATIVE_INFINITY;
+  maxClosedAtMs = Number.NEGATIVE_INFINITY;
   /** Per source partition: windows closing at or before this were emitted by an earlier run. */
-  private replayFloors: Map<string | number, number> | null = null;
+  replayFloors: Map<string | number, number> | null = null;
   /** Slices dropped or merged since the last sweep of the key table (in snapshots: it decides when keys are forgotten). */
   droppedSinceSweep = 0;
 

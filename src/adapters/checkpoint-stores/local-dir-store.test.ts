@@ -1,0 +1,59 @@
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeCheckpointStoreContract } from '../../../test/contracts/checkpoint-store.contract.js';
+import { LocalDirStore } from './local-dir-store.js';
+
+describeCheckpointStoreContract('local directory', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
+  return { store: new LocalDirStore(join(dir, 'state')), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe('LocalDirStore', () => {
+  it('leaves no temporary behind after a failed put, and never lists one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
+    try {
+      const store = new LocalDirStore(dir);
+      async function* dies(): AsyncGenerator<Uint8Array> {
+        yield new Uint8Array(10);
+        throw new Error('writer died');
+      }
+      await expect(store.put('chk/state.bin', dies())).rejects.toThrow('writer died');
+      expect(await readdir(join(dir, 'chk'))).toEqual([]);
+      // A temporary left by a process killed mid-put is not an object.
+      await writeFile(join(dir, 'chk', '~tmp-abandoned'), 'partial');
+      expect(await store.list('')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('removes directories that deletes leave empty', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
+    try {
+      const store = new LocalDirStore(dir);
+      await store.put('chk-1/a/state.bin', [new Uint8Array(1)]);
+      await store.delete('chk-1/a/state.bin');
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an unwritable directory as STORE_FAILED naming the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
+    try {
+      // root ignores permissions, so the root path is a file: nothing can be created under it.
+      await writeFile(join(dir, 'blocked'), '');
+      const store = new LocalDirStore(join(dir, 'blocked'));
+      await expect(store.put('chk-1/state.bin', [new Uint8Array(1)])).rejects.toMatchObject({
+        code: 'STORE_FAILED',
+        message: expect.stringContaining('put chk-1/state.bin'),
+      });
+      await chmod(join(dir, 'blocked'), 0o644);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,125 @@
+// LocalDirStore: a CheckpointStore in a local directory, durable with fsync and atomic by rename.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { EngineError } from '../../core/errors.js';
+import { assertStoreKey, type CheckpointStore, type StoredObject } from '../../ports/checkpoint-store.js';
+
+/** Temporaries start with '~', which no valid key part can: listings skip them. */
+const TEMP_PREFIX = '~tmp-';
+
+/** Out of space, too many open files, I/O trouble: a later attempt may succeed. */
+const RETRIABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY']);
+
+export class LocalDirStore implements CheckpointStore {
+  readonly description: string;
+
+  constructor(private readonly root: string) {
+    this.description = `file://${root}`;
+  }
+
+  /**
+   * Written to a temporary beside the target, fsynced, renamed over it, and the directory fsynced:
+   * after a crash the key holds the old bytes or all the new ones.
+   */
+  async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+    assertStoreKey(key);
+    const target = join(this.root, key);
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    await this.attempt('put', key, async () => {
+      await mkdir(dirname(target), { recursive: true });
+      const file = await open(temp, 'w');
+      try {
+        for await (const chunk of chunks) await file.write(chunk);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, target);
+      await syncDir(dirname(target));
+    }).catch(async (error: unknown) => {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    });
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    assertStoreKey(key);
+    return this.attempt('get', key, async () => {
+      try {
+        return new Uint8Array(await readFile(join(this.root, key)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    });
+  }
+
+  async list(prefix: string): Promise<StoredObject[]> {
+    return this.attempt('list', prefix, async () => {
+      const found: StoredObject[] = [];
+      await this.walk(this.root, prefix, found);
+      return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    assertStoreKey(key);
+    await this.attempt('delete', key, async () => {
+      await rm(join(this.root, key), { force: true });
+      // Empty directories of deleted checkpoints would otherwise pile up.
+      let dir = dirname(join(this.root, key));
+      while (dir !== this.root && relative(this.root, dir) !== '' && !relative(this.root, dir).startsWith('..')) {
+        // Fails when another put has just added something: then the directory stays, rightly.
+        if (!(await rmdir(dir).then(() => true, () => false))) break;
+        dir = dirname(dir);
+      }
+    });
+  }
+
+  /** Descends only into directories whose key path can still start with `prefix`. */
+  private async walk(dir: string, prefix: string, found: StoredObject[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('~')) continue;
+      const path = join(dir, entry.name);
+      const key = relative(this.root, path).split(sep).join('/');
+      if (entry.isDirectory()) {
+        const asDir = `${key}/`;
+        if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) await this.walk(path, prefix, found);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const s = await stat(path).catch(() => null);
+        if (s !== null) found.push({ key, size: s.size, modifiedMs: s.mtimeMs });
+      }
+    }
+  }
+
+  private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      throw new EngineError('STORE_FAILED', `${this.description}: ${operation} ${key}: ${(error as Error).message}`, {
+        cause: error,
+        retriable: RETRIABLE.has(code),
+      });
+    }
+  }
+}
+
+/** Makes a rename durable: the directory entry itself must reach the disk. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

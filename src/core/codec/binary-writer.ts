@@ -1,0 +1,114 @@
+// BinaryWriter: a compact, chunked binary encoding (varints, float64, UTF-8 strings) with no I/O.
+
+const DEFAULT_CHUNK_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+
+/**
+ * Writes into fixed-size chunks rather than one growing buffer, so that a large snapshot never
+ * becomes one giant allocation and its chunks can be streamed to storage as they are.
+ */
+export class BinaryWriter {
+  private readonly chunkBytes: number;
+  private readonly done: Uint8Array[] = [];
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+  /** Bytes in completed chunks. */
+  private doneBytes = 0;
+
+  constructor(chunkBytes = DEFAULT_CHUNK_BYTES) {
+    this.chunkBytes = chunkBytes;
+    this.buf = new Uint8Array(chunkBytes);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  get size(): number {
+    return this.doneBytes + this.pos;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.seal();
+    const size = Math.max(this.chunkBytes, n);
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private seal(): void {
+    if (this.pos === 0) return;
+    this.done.push(this.buf.subarray(0, this.pos));
+    this.doneBytes += this.pos;
+    this.pos = 0;
+  }
+
+  u8(value: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = value;
+  }
+
+  bool(value: boolean): void {
+    this.u8(value ? 1 : 0);
+  }
+
+  /** A non-negative safe integer in LEB128 (1 byte below 128, at most 8 bytes). */
+  uint(value: number): void {
+    if (!(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`not a non-negative safe integer: ${value}`);
+    this.ensure(8);
+    const buf = this.buf;
+    let v = value;
+    while (v >= 0x80) {
+      buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[this.pos++] = v;
+  }
+
+  /** Any float64, infinities and NaN included, exactly. */
+  f64(value: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  str(value: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const max = value.length * 3;
+    if (max <= this.chunkBytes) {
+      this.ensure(max + 8);
+      const at = this.pos;
+      // The length is written after encoding: reserve a fixed 4 bytes rather than shift.
+      this.pos += 4;
+      const { written } = encoder.encodeInto(value, this.buf.subarray(this.pos));
+      this.view.setUint32(at, written, true);
+      this.pos += written;
+      return;
+    }
+    const bytes = encoder.encode(value);
+    this.ensure(4);
+    this.view.setUint32(this.pos, bytes.length, true);
+    this.pos += 4;
+    this.raw(bytes);
+  }
+
+  raw(bytes: Uint8Array): void {
+    let from = 0;
+    while (from < bytes.length) {
+      if (this.pos === this.buf.length) this.ensure(1);
+      const n = Math.min(bytes.length - from, this.buf.length - this.pos);
+      this.buf.set(bytes.subarray(from, from + n), this.pos);
+      this.pos += n;
+      from += n;
+    }
+  }
+
+  /** The chunks completed so far (taken: later calls return only newer ones). */
+  takeChunks(): Uint8Array[] {
+    return this.done.splice(0, this.done.length);
+  }
+
+  /** Every remaining byte, as chunks; the writer must not be used afterwards. */
+  finish(): Uint8Array[] {
+    this.seal();
+    return this.takeChunks();
+  }
+}
