@@ -186,7 +186,7 @@ async function runJob(config: KafkaRunConfig, scenario: KafkaScenario): Promise<
     lateOutput: { type: 'kafka', brokers, topic: config.lateTopic },
   });
   const logger = new TimingLogger();
-  const status = await buildJob(job, { logger }).run();
+  const status = await (await buildJob(job, { logger })).run();
   const returnedAt = performance.now();
   const cpuMs = cpuMsSince(logger.joinedCpu);
   if (status.state !== 'finished') throw new Error(`the job ended ${status.state}: ${status.error ?? ''}`);

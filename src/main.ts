@@ -22,6 +22,11 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pinoLogger } from './adapters/logging/pino-logger.js';
 import { formatDeadLetter, formatLateRecord, type DeadLetter, type LateOutputRecord } from './runtime/side-records.js';
+import { CommittedFileSink } from './adapters/sinks/committed-file.js';
+import { openStore } from './adapters/checkpoint-stores/open-store.js';
+import { CheckpointCoordinator } from './runtime/checkpoint/checkpoint-coordinator.js';
+import { CheckpointRepository } from './runtime/checkpoint/checkpoint-repository.js';
+import { EngineError } from './core/errors.js';
 
 export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Number.POSITIVE_INFINITY, logger: Logger = silentLogger): Source {
   switch (spec.type) {
@@ -60,7 +65,7 @@ export function buildResultSink(spec: SinkSpec, job: JobSpec, logger: Logger = s
   const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, job.emit === 'update');
   const format = (r: WindowResult): string => formatter.format(r);
   switch (spec.type) {
-    case 'file': return NdjsonStreamSink.toFile(spec.path, format, { append: resumes(job) });
+    case 'file': return fileOutput(spec.path, format, job);
     case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
     case 'kafka':
       return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: spec.batchSize, key: resultKey, value: format }, logger);
@@ -72,11 +77,20 @@ function resumes(job: JobSpec): boolean {
   return job.source.type === 'kafka';
 }
 
-function buildSideSink<T extends { readonly position: SourcePosition }>(spec: SideOutputSpec, format: (item: T) => string, logger: Logger, append: boolean): Sink<T> {
+/**
+ * With checkpoints, a file output holds only what stored checkpoints cover (two-phase commit);
+ * without, it is written as results come (appended to when the job resumes from Kafka commits).
+ */
+function fileOutput<T>(path: string, format: (item: T) => string, job: JobSpec): Sink<T> {
+  if (job.checkpoint !== null) return new CommittedFileSink(path, format);
+  return NdjsonStreamSink.toFile(path, format, { append: resumes(job) });
+}
+
+function buildSideSink<T extends { readonly position: SourcePosition }>(spec: SideOutputSpec, format: (item: T) => string, logger: Logger, job: JobSpec): Sink<T> {
   switch (spec.type) {
     case 'kafka':
       return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: 1_000, key: (item: T) => positionKey(item.position), value: format }, logger);
-    case 'file': return NdjsonStreamSink.toFile(spec.path, format, { append });
+    case 'file': return fileOutput(spec.path, format, job);
     case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
     case 'stderr': return NdjsonStreamSink.toStream('stderr', process.stderr, format);
   }
@@ -89,9 +103,18 @@ export interface BuildOptions {
 }
 
 /** A runner wired to the adapters the job names. */
-export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
+export async function buildJob(job: JobSpec, options: BuildOptions = {}): Promise<JobRunner> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pinoLogger();
+  const source = buildSource(job.source, clock, job.maxRecordBytes, logger);
+  let checkpoints: CheckpointCoordinator | undefined;
+  if (job.checkpoint !== null) {
+    if (source.resumeFrom === undefined) {
+      throw new EngineError('CONFIG_INVALID', `checkpoints need a source that can be read again from a position, and ${source.description} cannot: use a file or generator source, or leave checkpoint out`, { path: 'checkpoint' });
+    }
+    const store = await openStore(job.checkpoint.store, job.checkpoint);
+    checkpoints = new CheckpointCoordinator(new CheckpointRepository(store), { intervalMs: job.checkpoint.intervalMs, retain: job.checkpoint.retain }, logger, clock);
+  }
   return new JobRunner(
     job,
     {
@@ -101,12 +124,13 @@ export function buildJob(job: JobSpec, options: BuildOptions = {}): JobRunner {
       ...(job.source.type === 'kafka' ? { commitIntervalMs: job.source.commitIntervalMs } : {}),
     },
     {
-      source: buildSource(job.source, clock, job.maxRecordBytes, logger),
+      source,
       results: buildResultSink(job.sink, job, logger),
-      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger, resumes(job)),
-      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger, resumes(job)),
+      deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger, job),
+      lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger, job),
       clock,
       logger,
+      ...(checkpoints === undefined ? {} : { checkpoints }),
     },
   );
 }

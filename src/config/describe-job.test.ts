@@ -69,6 +69,7 @@ describe('describeJob', () => {
         '  dead letters  file out/bad.ndjson  (bad records, with their reason and source position)',
         '  late records  file out/late.ndjson',
         'records       at most 1 MiB each; a longer record is a bad record (TOO_LARGE)',
+        'checkpoints   none: a restarted job starts from the beginning',
       ].join('\n'),
     );
   });

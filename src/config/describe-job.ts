@@ -44,6 +44,12 @@ export function describeJob(spec: JobSpec): string {
   lines.push(`  dead letters  ${describeSideOutput(spec.deadLetter)}  (bad records, with their reason and source position)`);
   lines.push(`  late records  ${describeSideOutput(spec.lateOutput)}`);
   lines.push(`records       at most ${describeBytes(spec.maxRecordBytes)} each; a longer record is a bad record (TOO_LARGE)`);
+  const c = spec.checkpoint;
+  lines.push(
+    c === null
+      ? 'checkpoints   none: a restarted job starts from the beginning'
+      : `checkpoints   every ${spellDuration(c.intervalMs)} to ${c.store}, keeping the last ${c.retain}; a restart goes on from the newest good one, and file outputs show only what a stored checkpoint covers`,
+  );
   return lines.join('\n');
 }
 

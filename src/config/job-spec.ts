@@ -64,6 +64,17 @@ export type SinkSpec = { readonly type: 'file'; readonly path: string } | { read
 /** Where dead-letter or late records go: a file path, standard output / standard error, or a Kafka topic. */
 export type SideOutputSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | { readonly type: 'stderr' } | KafkaOutputSpec;
 
+/** Where and how often the job's state is checkpointed. */
+export interface CheckpointSpec {
+  /** file://<dir>, s3://<bucket>/<prefix> or (s)webhdfs://<namenode:port>/<path>. */
+  readonly store: string;
+  readonly intervalMs: number;
+  /** Complete checkpoints kept. */
+  readonly retain: number;
+  readonly s3: { readonly endpoint?: string; readonly region?: string; readonly pathStyle?: boolean } | null;
+  readonly webhdfs: { readonly user?: string } | null;
+}
+
 /** A whole job: what to compute (PipelineSpec), where from, where to, and the record limits. */
 export interface JobSpec extends PipelineSpec {
   /** Names the job in logs, metrics and checkpoints; /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/. */
@@ -78,4 +89,6 @@ export interface JobSpec extends PipelineSpec {
   readonly maxRecordBytes: number;
   /** In update mode, how often (ms) open windows are re-emitted; 1000 unless set (unused in final mode). */
   readonly updateIntervalMs: number;
+  /** Checkpoints of the state and positions; null: none (a restart starts from the beginning). */
+  readonly checkpoint: CheckpointSpec | null;
 }

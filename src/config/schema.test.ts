@@ -45,6 +45,7 @@ describe('jobSchema defaults', () => {
       lateOutput: { type: 'stderr' },
       maxRecordBytes: 1_048_576,
       updateIntervalMs: 1_000,
+      checkpoint: null,
     });
   });
 
@@ -62,7 +63,7 @@ describe('jobSchema defaults', () => {
   it('rejects a job that is not a mapping', () => {
     const result = validateJob(['name']);
     expect(result.ok || result.problems.map((p) => p.message)).toEqual([
-      'expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, found a list',
+      'expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, found a list',
     ]);
   });
 });
@@ -79,7 +80,7 @@ describe('unknown keys', () => {
 
   it('lists the known keys when none is near', () => {
     expect(problemsOf({ colour: 'blue' })).toEqual([
-      "colour: unknown key 'colour' (known keys: name, source, keyBy, filter, windows, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes)",
+      "colour: unknown key 'colour' (known keys: name, source, keyBy, filter, windows, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint)",
     ]);
   });
 

@@ -16,6 +16,7 @@ import type { CalendarUnit, WindowSpec } from '../core/windows/window-spec.js';
 import { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
 import type { JobSpec } from './job-spec.js';
 import { sideOutputSchema, sinkSchema, sourceSchema } from './io-schema.js';
+import { checkpointSchema } from './checkpoint-schema.js';
 import { duration, expectedMessage, expecting, fail, oneOf, patternString, strictObject, wholeNumber } from './schema-kit.js';
 
 export { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
@@ -437,7 +438,7 @@ const emitSchema = z
 // ---------------------------------------------------------------------------------------------
 // The job
 
-const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes';
+const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint';
 
 const jobObject = strictObject(
   {
@@ -453,6 +454,7 @@ const jobObject = strictObject(
     deadLetter: sideOutputSchema.optional(),
     lateOutput: sideOutputSchema.optional(),
     maxRecordBytes: wholeNumber(1, JOB_LIMITS.maxRecordBytes, ' (64 MiB)').optional(),
+    checkpoint: checkpointSchema.optional(),
   },
   JOB_WORDS,
 );
@@ -470,8 +472,19 @@ function checkDistinctOutputFiles(job: z.output<typeof jobObject>, ctx: z.core.$
   }
 }
 
+/** Checkpoints restore by reading the input again from a position: only some sources can. */
+function checkResumableSource(job: z.output<typeof jobObject>, ctx: z.core.$RefinementCtx): void {
+  if (job.checkpoint === undefined) return;
+  if (job.source.type === 'stdin') {
+    fail(ctx, 'cannot be restored from a checkpoint: standard input cannot be read again from a position. Use a file, generator or kafka source, or leave checkpoint out', ['source']);
+  }
+  if (job.source.type === 'kafka') {
+    fail(ctx, 'kafka sources do not take checkpoints yet: they resume exactly from the offsets and resume points they commit to Kafka (docs/kafka.md). Leave checkpoint out', ['checkpoint']);
+  }
+}
+
 /** The job file (YAML, JSON or a TypeScript object) → JobSpec, with defaults filled in. */
-export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).transform(
+export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).superRefine(checkResumableSource).transform(
   (job): JobSpec => ({
     name: job.name,
     source: job.source,
@@ -490,6 +503,7 @@ export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).transfo
     lateOutput: job.lateOutput ?? JOB_DEFAULTS.lateOutput,
     maxRecordBytes: job.maxRecordBytes ?? JOB_DEFAULTS.maxRecordBytes,
     updateIntervalMs: job.emit?.intervalMs ?? JOB_DEFAULTS.updateIntervalMs,
+    checkpoint: job.checkpoint ?? null,
   }),
 );
 

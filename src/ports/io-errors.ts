@@ -2,6 +2,8 @@
 
 export const IO_ERROR_CODES = {
   SOURCE_UNREACHABLE: 'a source cannot be opened or read (a missing file, no permission); the message names it',
+  SINK_FAILED: 'an output cannot be written, published or recovered (the message names it)',
+  CHECKPOINT_MISMATCH: 'what a checkpoint records does not match the outputs or input found (a file changed, shortened or replaced)',
   STORE_FAILED: 'a checkpoint store operation failed (the message names the store, the operation and the key)',
 } as const;
 

@@ -20,7 +20,12 @@ export interface RawBatch {
   readonly offsets?: BatchOffsets;
   /** True when an empty record is bad (a Kafka message without a value) rather than a blank line to skip. */
   readonly emptyIsBad?: boolean;
+  /** Sources that can resume from a checkpoint: where reading goes on after this batch (JSON-safe). */
+  readonly resumeAfter?: ResumePosition;
 }
+
+/** A source's own description of a place in its input (a byte offset, a sequence number), kept in checkpoints. */
+export type ResumePosition = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface BatchOffsets {
   /** The offset of records[0]. */
@@ -80,6 +85,12 @@ export interface Source {
    * skipped, not an error: the new owner reads again from the previous commit.
    */
   commit?(commits: readonly PartitionCommit[]): Promise<void>;
+  /**
+   * Sources that can resume from a checkpoint: before batches() is called, makes reading start at a
+   * position an earlier batch gave as `resumeAfter`. Throws (SOURCE_UNREACHABLE) when the input no
+   * longer has that position, e.g. a file now shorter than the offset.
+   */
+  resumeFrom?(position: ResumePosition): Promise<void>;
   /** Asks the source to end its iteration soon (graceful shutdown). */
   stop(): void;
   /** Releases connections once the job has made its last commit. */

@@ -1,15 +1,16 @@
 // JobRunner: the job loop. Reads batches from a source, runs them through the engine, writes the sinks.
 
-import { createHash } from 'node:crypto';
 import type { EngineOutput, WindowResult } from '../core/emit/outputs.js';
 import { isBlankLine, parseEventLine } from '../core/event/parse-event-line.js';
 import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
-import { pipelineFingerprint } from '../core/operator/snapshot.js';
+import { pipelineFingerprint, SNAPSHOT_FORMAT_VERSION, takeSnapshot } from '../core/operator/snapshot.js';
 import { WindowAggregator, type EngineGauges, type EngineStats } from '../core/operator/window-aggregator.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { Sink } from '../ports/sink.js';
-import type { Assignment, RawBatch, Source } from '../ports/source.js';
+import { isCommittable, type CommittableSink, type Sink, type SinkCommit } from '../ports/sink.js';
+import type { Assignment, RawBatch, ResumePosition, Source } from '../ports/source.js';
+import { EngineError } from '../core/errors.js';
+import { jobFingerprint, type CheckpointCoordinator, type CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 import { SourcePositions, type ResumableEngine } from './source-positions.js';
 
@@ -50,6 +51,8 @@ export interface JobIo {
   readonly logger: Logger;
   /** Default: real timers. */
   readonly timer?: Timer;
+  /** Checkpoints of the engine, the source position and the outputs; none when absent. */
+  readonly checkpoints?: CheckpointCoordinator;
 }
 
 /** EPIPE: the reader of a pipe went away. */
@@ -69,6 +72,7 @@ export interface JobStatus {
   readonly badRecords: number;
   readonly engine: Readonly<EngineStats>;
   readonly gauges: EngineGauges;
+  readonly checkpoint: CheckpointStatus | null;
   readonly error: string | null;
 }
 
@@ -89,6 +93,8 @@ export class JobRunner {
   private blankLines = 0;
   private badRecords = 0;
   private error: string | null = null;
+  /** Where the source goes on after the last batch processed (sources that can resume). */
+  private resumePosition: ResumePosition | null = null;
 
   constructor(
     readonly spec: PipelineSpec,
@@ -97,8 +103,7 @@ export class JobRunner {
     private readonly createEngine: () => StreamEngine = () => new WindowAggregator(spec),
   ) {
     this.currentEngine = createEngine();
-    const fingerprint = createHash('sha256').update(pipelineFingerprint(spec)).digest('hex').slice(0, 16);
-    this.positions = new SourcePositions({ name: options.name, fingerprint }, io.logger);
+    this.positions = new SourcePositions({ name: options.name, fingerprint: jobFingerprint(spec) }, io.logger);
   }
 
   get engine(): StreamEngine {
@@ -130,6 +135,7 @@ export class JobRunner {
       badRecords: this.badRecords,
       engine: this.totalStats(),
       gauges: this.engine.gauges(),
+      checkpoint: this.io.checkpoints?.status() ?? null,
       error: this.error,
     };
   }
@@ -151,7 +157,8 @@ export class JobRunner {
     let lastProgressRecords = 0;
     const isUpdateMode = this.spec.emit === 'update';
     logger.info({ job: this.options.name, source: io.source.description }, 'job started');
-    const iterator = io.source.batches()[Symbol.asyncIterator]();
+    const finishedBefore = io.checkpoints === undefined ? false : await this.restore(io.checkpoints);
+    const iterator = finishedBefore ? emptyIterator() : io.source.batches()[Symbol.asyncIterator]();
     // Between batches the job still has work on a timer: update-mode flushes (every interval of
     // processing time, not only when input arrives) and idle partitions.
     const commits = io.source.commit !== undefined;
@@ -161,6 +168,7 @@ export class JobRunner {
       if (isUpdateMode) every = this.options.updateIntervalMs;
       if (this.lastSeenAt.size >= 2) every = Math.min(every, this.spec.time.idleTimeoutMs);
       if (commits) every = Math.min(every, commitEvery);
+      if (io.checkpoints !== undefined) every = Math.min(every, io.checkpoints.options.intervalMs);
       return Number.isFinite(every) ? every : null;
     };
     const onTick = async (): Promise<void> => {
@@ -173,6 +181,7 @@ export class JobRunner {
       this.releaseIdlePartitions(now, out);
       await this.writeOutputs(out, [], []);
       if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
+      if (io.checkpoints?.isDue(now) === true) await this.checkpoint(io.checkpoints, false);
     };
     try {
       for (;;) {
@@ -216,6 +225,7 @@ export class JobRunner {
           }
         }
         this.positions.record(batch, maxEventTimeMs);
+        if (batch.resumeAfter !== undefined) this.resumePosition = batch.resumeAfter;
         const now = clock.now();
         this.lastSeenAt.set(partition, now);
         this.releaseIdlePartitions(now, out);
@@ -225,6 +235,12 @@ export class JobRunner {
         }
         await this.writeOutputs(out, bad, late);
         if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
+        if (io.checkpoints !== undefined) {
+          if (io.checkpoints.isDue(now)) await this.checkpoint(io.checkpoints, false);
+          // Input read ahead resolves without a turn of the event loop, so a busy job would starve
+          // the checkpoint being stored: let its I/O callbacks run once per batch.
+          else if (io.checkpoints.isWriting) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         if (now - lastProgress >= progressEvery) {
           const rate = ((this.records - lastProgressRecords) * 1000) / Math.max(1, now - lastProgress);
           logger.info({ job: this.options.name, recordsPerSecond: Math.round(rate), ...this.summary() }, 'progress');
@@ -243,6 +259,8 @@ export class JobRunner {
       }
       await this.writeOutputs(out, [], []);
       if (commits) await this.commit();
+      // A last checkpoint: a stopped job goes on from here, a finished one is not run again.
+      if (io.checkpoints !== undefined && !finishedBefore) await this.checkpoint(io.checkpoints, !wasStopped && io.source.isBounded);
       this.state = wasStopped ? 'stopped' : 'finished';
     } catch (error) {
       if (isReaderGone(error)) {
@@ -326,6 +344,97 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Starts from the newest good checkpoint: its engine, its source position and its outputs (rolled
+   * forward or cut back to what it published). Returns true when that checkpoint had finished the input.
+   */
+  private async restore(checkpoints: CheckpointCoordinator): Promise<boolean> {
+    const { io } = this;
+    const restored = await checkpoints.restore(this.spec);
+    const sinks = this.committableSinks();
+    if (restored === null) {
+      for (const [, sink] of sinks) await sink.recover(null, 1);
+      io.logger.info({ job: this.options.name, store: checkpoints.repository.store.description }, 'no checkpoint to restore: starting from the beginning');
+      return false;
+    }
+    const { manifest, engine } = restored;
+    this.currentEngine = engine;
+    this.records = manifest.counters.records;
+    this.blankLines = manifest.counters.blankLines;
+    this.badRecords = manifest.counters.badRecords;
+    for (const [name, sink] of sinks) await sink.recover(manifest.sinks[name] ?? null, manifest.id + 1);
+    if (manifest.source.position !== null) {
+      if (io.source.resumeFrom === undefined) {
+        throw new EngineError('CHECKPOINT_MISMATCH', `checkpoint ${manifest.id} holds a position of ${manifest.source.description}, and ${io.source.description} cannot resume`);
+      }
+      await io.source.resumeFrom(manifest.source.position);
+      this.resumePosition = manifest.source.position;
+    }
+    io.logger.info(
+      { job: this.options.name, checkpoint: manifest.id, position: manifest.source.position, createdAt: new Date(manifest.createdAtMs).toISOString(), finished: manifest.finished },
+      manifest.finished ? 'restored a checkpoint of a finished run: nothing left to read' : 'restored from checkpoint: resuming the source from its position',
+    );
+    return manifest.finished;
+  }
+
+  private committableSinks(): [string, CommittableSink<never>][] {
+    const { results, deadLetters, lateRecords } = this.io;
+    const all: [string, Sink<never>][] = [['results', results], ['deadLetters', deadLetters], ['lateRecords', lateRecords]];
+    return all.filter((e): e is [string, CommittableSink<never>] => isCommittable(e[1]));
+  }
+
+  /**
+   * Takes a checkpoint: the engine is encoded and the outputs are prepared while processing waits
+   * (the pause); storing it and publishing the outputs go on in the background. The final one of a
+   * run is awaited.
+   */
+  private async checkpoint(checkpoints: CheckpointCoordinator, finished: boolean, isFinal = finished || this.state !== 'running'): Promise<void> {
+    const { io } = this;
+    if (isFinal) await checkpoints.settle();
+    const engine = this.engine;
+    if (!(engine instanceof WindowAggregator)) throw new EngineError('INVARIANT_BROKEN', 'checkpoints need the WindowAggregator engine');
+    const started = performance.now();
+    const id = checkpoints.takeId();
+    const chunks = takeSnapshot(engine);
+    const sinks: Record<string, SinkCommit | null> = {};
+    const committable = new Map(this.committableSinks());
+    for (const [name, sink] of [['results', io.results], ['deadLetters', io.deadLetters], ['lateRecords', io.lateRecords]] as const) {
+      const c = committable.get(name);
+      if (c !== undefined) sinks[name] = await c.prepareCommit(id);
+      else {
+        // Output that cannot be held back (stdout, Kafka) is delivered before the checkpoint covers it.
+        await sink.flush?.();
+        sinks[name] = null;
+      }
+    }
+    const pauseMs = performance.now() - started;
+    const gauges = engine.gauges();
+    const stats = engine.stats;
+    const written = checkpoints.launch(
+      id,
+      chunks,
+      {
+        createdAtMs: io.clock.now(),
+        job: { name: this.options.name, fingerprint: jobFingerprint(this.spec), definition: JSON.parse(pipelineFingerprint(this.spec)) as unknown },
+        snapshotFormat: SNAPSHOT_FORMAT_VERSION,
+        source: { description: io.source.description, position: this.resumePosition },
+        sinks,
+        counters: { records: this.records, blankLines: this.blankLines, badRecords: this.badRecords },
+        summary: { ...gauges, events: stats.events, results: stats.results, lateRecords: stats.lateRecords, badRecords: this.badRecords },
+        finished,
+        pauseMs,
+      },
+      async () => {
+        for (const [name, c] of committable) {
+          const commit = sinks[name];
+          if (commit !== null && commit !== undefined) await c.commit(commit);
+        }
+      },
+      isFinal,
+    );
+    if (isFinal) await written;
+  }
+
   /** Processing time of the last batch per partition, for the idle timeout. */
   private readonly lastSeenAt = new Map<string | number, number>();
 
@@ -369,6 +478,12 @@ export class JobRunner {
       late.length > 0 ? this.io.lateRecords.write(late) : undefined,
     ]);
   }
+}
+
+async function* emptyBatches(): AsyncGenerator<RawBatch> {}
+
+function emptyIterator(): AsyncIterator<RawBatch> {
+  return emptyBatches();
 }
 
 function isAssignment(item: RawBatch | Assignment): item is Assignment {

@@ -20,7 +20,7 @@ describe('the README library example', () => {
       aggregations: ['count', 'sum(value)'],
       sink: { type: 'file', path: join(dir, 'out/clicks.ndjson') },
     });
-    const status = await buildJob(job, { logger: silentLogger }).run();
+    const status = await (await buildJob(job, { logger: silentLogger })).run();
     expect(status.engine.results).toBe(1);
     expect(JSON.parse(readFileSync(join(dir, 'out/clicks.ndjson'), 'utf8'))).toMatchObject({ key: { user_id: 1 }, count: 2, sum_value: 5 });
 

@@ -1,7 +1,7 @@
 // LocalDirStore: a CheckpointStore in a local directory, durable with fsync and atomic by rename.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { EngineError } from '../../core/errors.js';
 import { assertStoreKey, type CheckpointStore, type StoredObject } from '../../ports/checkpoint-store.js';
@@ -31,7 +31,7 @@ export class LocalDirStore implements CheckpointStore {
       await mkdir(dirname(target), { recursive: true });
       const file = await open(temp, 'w');
       try {
-        for await (const chunk of chunks) await file.write(chunk);
+        await writeAll(file, chunks);
         await file.sync();
       } finally {
         await file.close();
@@ -112,6 +112,39 @@ export class LocalDirStore implements CheckpointStore {
       });
     }
   }
+}
+
+/**
+ * Chunks already in memory go out in few writev calls: a job busy processing gives the background
+ * write one turn of the event loop per call, so one call per chunk would stretch a checkpoint out.
+ */
+async function writeAll(file: FileHandle, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  if (!(Symbol.iterator in chunks)) {
+    for await (const chunk of chunks) await file.write(chunk);
+    return;
+  }
+  let group: Uint8Array[] = [];
+  let bytes = 0;
+  for (const chunk of chunks) {
+    group.push(chunk);
+    bytes += chunk.length;
+    // IOV_MAX is 1024 on Linux.
+    if (bytes >= 64 << 20 || group.length === 1024) {
+      await writeFully(file, group);
+      group = [];
+      bytes = 0;
+    }
+  }
+  if (group.length > 0) await writeFully(file, group);
+}
+
+/** writev may write less than asked (large totals): the rest is written again. */
+async function writeFully(file: FileHandle, group: Uint8Array[]): Promise<void> {
+  const total = group.reduce((n, c) => n + c.length, 0);
+  let written = (await file.writev(group)).bytesWritten;
+  if (written === total) return;
+  const all = Buffer.concat(group);
+  while (written < total) written += (await file.write(all, written, total - written)).bytesWritten;
 }
 
 /** Makes a rename durable: the directory entry itself must reach the disk. */

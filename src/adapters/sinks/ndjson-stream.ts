@@ -10,7 +10,7 @@ import type { Sink } from '../../ports/sink.js';
  * `mkdir -p`, one level at a time: Node 20's recursive mkdirSync never returns for some paths
  * (under /proc, for one), and a job must fail with the cause instead.
  */
-function makeDirectory(path: string): void {
+export function makeDirectory(path: string): void {
   try {
     mkdirSync(path);
   } catch (error) {

@@ -77,6 +77,23 @@ describe('GeneratorSource', () => {
     expect(batches[4]?.positionOf(999)).toEqual({ kind: 'generator', sequence: 4999 });
   });
 
+  it('resumes after any batch with the lines and positions that followed it', async () => {
+    const whole = await collect(new GeneratorSource({ ...options, batchSize: 1500 }, { clock: fakeTime(0).clock }).batches());
+    for (const cut of [0, 3, whole.length - 1]) {
+      const source = new GeneratorSource({ ...options, batchSize: 1500 }, { clock: fakeTime(9_999).clock });
+      await source.resumeFrom((whole[cut] as RawBatch).resumeAfter ?? {});
+      const rest = await collect(source.batches());
+      expect(rest.flatMap((b) => b.records)).toEqual(whole.slice(cut + 1).flatMap((b) => b.records));
+      expect(rest[0]?.positionOf(0) ?? null).toEqual(whole[cut + 1]?.positionOf(0) ?? null);
+    }
+  });
+
+  it('refuses a position of another seed', async () => {
+    const [first] = await collect(new GeneratorSource({ ...options, maxEvents: 10 }, { clock: fakeTime(0).clock }).batches());
+    const other = new GeneratorSource({ ...options, seed: 6 }, { clock: fakeTime(0).clock });
+    await expect(other.resumeFrom(first?.resumeAfter ?? {})).rejects.toMatchObject({ code: 'CHECKPOINT_MISMATCH' });
+  });
+
   it('starts event time at startTimeMs when given', async () => {
     const startTimeMs = Date.parse('2030-01-01T12:00:00Z');
     const source = new GeneratorSource({ ...options, maxEvents: 10, startTimeMs }, { clock: fakeTime(0).clock });

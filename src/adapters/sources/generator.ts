@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { EngineError } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
-import type { RawBatch, Source } from '../../ports/source.js';
+import type { RawBatch, ResumePosition, Source } from '../../ports/source.js';
 import { ClickGenerator } from './click-generator.js';
 
 /** Event time of the first event when none is given and the source is not realtime: 2026-11-23T00:00:00Z. */
@@ -46,6 +46,8 @@ export class GeneratorSource implements Source {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private isStopped = false;
+  /** Set by resumeFrom: the first sequence number to yield and the event time the run started at. */
+  private resume: { sequence: number; startTimeMs: number; wallStartMs: number } | null = null;
 
   constructor(
     private readonly options: GeneratorSourceOptions,
@@ -68,11 +70,24 @@ export class GeneratorSource implements Source {
     this.description = `generator ${options.eventsPerSecond}/s seed ${options.seed}${options.realtime ? ', realtime' : ''}${limit}`;
   }
 
-  /** Each call starts the sequence again from its first line. */
+  /**
+   * Goes on after a checkpointed batch: the same seed and start time give the same lines, so the
+   * lines before `sequence` are generated again and skipped. Realtime pacing keeps the first run's
+   * wall-time origin, so the lines of the time the job was down come at once (as a backlog would).
+   */
+  async resumeFrom(position: ResumePosition): Promise<void> {
+    const { sequence, startTimeMs, wallStartMs, seed } = position;
+    if (typeof sequence !== 'number' || typeof startTimeMs !== 'number' || typeof wallStartMs !== 'number' || seed !== this.options.seed) {
+      throw new EngineError('CHECKPOINT_MISMATCH', `the checkpoint's position ${JSON.stringify(position)} is not one of ${this.description}`);
+    }
+    this.resume = { sequence, startTimeMs, wallStartMs };
+  }
+
+  /** Each call starts the sequence again from its first line (or the resumed position). */
   async *batches(): AsyncGenerator<RawBatch> {
-    const { realtime, maxEvents } = this.options;
-    const wallStartMs = this.clock.now();
-    const startTimeMs = this.options.startTimeMs ?? (realtime ? Math.floor(wallStartMs) : DEFAULT_GENERATOR_START_MS);
+    const { realtime, maxEvents, seed } = this.options;
+    const wallStartMs = this.resume?.wallStartMs ?? this.clock.now();
+    const startTimeMs = this.resume?.startTimeMs ?? this.options.startTimeMs ?? (realtime ? Math.floor(wallStartMs) : DEFAULT_GENERATOR_START_MS);
     const generator = new ClickGenerator({
       eventsPerSecond: this.options.eventsPerSecond,
       users: this.options.users,
@@ -81,6 +96,8 @@ export class GeneratorSource implements Source {
       startTimeMs,
     });
     const limit = maxEvents ?? Number.POSITIVE_INFINITY;
+    const skip = Math.min(this.resume?.sequence ?? 0, limit);
+    while (generator.sequence < skip) generator.next();
 
     while (!this.isStopped && generator.sequence < limit) {
       // Realtime: release the lines whose event time has come, so event time tracks wall time and the
@@ -95,7 +112,12 @@ export class GeneratorSource implements Source {
         for (let i = 0; i < count; i++) records.push(generator.next());
       }
       if (records.length > 0) {
-        yield { partition: 0, records, positionOf: (i) => ({ kind: 'generator', sequence: first + i }) };
+        yield {
+          partition: 0,
+          records,
+          positionOf: (i) => ({ kind: 'generator', sequence: first + i }),
+          resumeAfter: { seed, sequence: first + records.length, startTimeMs, wallStartMs },
+        };
       }
       if (realtime && records.length < count && !this.isStopped) await this.sleep(this.pollIntervalMs);
     }

@@ -4,7 +4,7 @@ export interface LineBatch {
   readonly lines: string[];
   /** 1-based number of lines[0] in the whole stream. */
   readonly firstLine: number;
-  /** Bytes of the stream consumed up to and including the last line of this batch. */
+  /** Byte offset just after the newline of the batch's last line (where reading can resume). */
   readonly endByteOffset: number;
 }
 
@@ -16,16 +16,24 @@ export interface LineBatch {
  * A line longer than `maxLineBytes` is not collected: its first maxLineBytes + 1 bytes stand for it
  * (so the parser reports it TOO_LARGE) and the rest is skipped up to its newline. Memory then stays
  * bounded and the cost linear, whatever the input.
+ *
+ * `from` gives the line number and byte offset of the stream's first byte (reading resumed mid-file).
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer | string>, maxLineBytes = Number.POSITIVE_INFINITY): AsyncGenerator<LineBatch> {
+export async function* splitLines(
+  chunks: AsyncIterable<Buffer | string>,
+  maxLineBytes = Number.POSITIVE_INFINITY,
+  from: { readonly line: number; readonly byteOffset: number } = { line: 1, byteOffset: 0 },
+): AsyncGenerator<LineBatch> {
   let carry: Buffer | null = null;
   /** True while skipping the rest of an over-long line whose prefix is in `carry`. */
   let isSkipping = false;
-  let lineNumber = 1;
-  let offset = 0;
+  let lineNumber = from.line;
+  let offset = from.byteOffset;
   for await (const raw of chunks) {
     let chunk: Buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
     const head: string[] = [];
+    /** Where the over-long line in `head` ended. */
+    let headEnd = offset;
     if (isSkipping) {
       const newline = chunk.indexOf(10);
       if (newline < 0) {
@@ -34,6 +42,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | string>, maxLin
       }
       head.push((carry as Buffer).toString('utf8'));
       offset += newline + 1;
+      headEnd = offset;
       chunk = chunk.subarray(newline + 1);
       carry = null;
       isSkipping = false;
@@ -48,12 +57,15 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | string>, maxLin
         offset += data.length;
       } else carry = data;
       if (head.length > 0) {
-        yield { lines: head, firstLine: lineNumber, endByteOffset: offset };
+        yield { lines: head, firstLine: lineNumber, endByteOffset: headEnd };
         lineNumber += head.length;
       }
       continue;
     }
     const lines = head.length > 0 ? [...head, ...data.toString('utf8', 0, last).split('\n')] : data.toString('utf8', 0, last).split('\n');
+    // Where the last complete line ends: a reader resuming there starts at a line boundary, even
+    // when an over-long line is being skipped beyond it.
+    const linesEnd = offset + last + 1;
     carry = last + 1 < data.length ? data.subarray(last + 1) : null;
     if (carry !== null && carry.length > maxLineBytes) {
       offset += carry.length;
@@ -61,7 +73,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | string>, maxLin
       isSkipping = true;
     }
     offset += last + 1;
-    yield { lines, firstLine: lineNumber, endByteOffset: offset };
+    yield { lines, firstLine: lineNumber, endByteOffset: linesEnd };
     lineNumber += lines.length;
   }
   if (carry !== null && carry.length > 0) {

@@ -1,4 +1,4 @@
-// The CLI's commands: run, validate.
+// The CLI's commands: run, validate, generate, checkpoints.
 
 import { Command, CommanderError } from 'commander';
 import { EngineError } from '../../core/errors.js';
@@ -7,6 +7,7 @@ import { describeJob } from '../../config/describe-job.js';
 import type { JobSpec, SinkSpec, SourceSpec } from '../../config/job-spec.js';
 import { buildJob, createLogger, writeGeneratedClicks } from '../../main.js';
 import { readTimestamp } from '../../core/event/timestamp.js';
+import { addCheckpointCommands } from './checkpoints-command.js';
 
 /** Exit codes: 0 done, 1 the job failed, 2 the job file or the command line is wrong. */
 export const EXIT_OK = 0;
@@ -80,7 +81,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(options.source === undefined ? {} : { source: sourceOverride(options.source) }),
         ...(options.sink === undefined ? {} : { sink: sinkOverride(options.sink) }),
       };
-      const runner = buildJob(job, { logger: createLogger(options.logLevel) });
+      let runner;
+      try {
+        runner = await buildJob(job, { logger: createLogger(options.logLevel) });
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        io.err(`${error.message}\n`);
+        code = EXIT_USAGE;
+        return;
+      }
       const stop = (): void => runner.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -124,6 +133,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         if ((error as { code?: unknown }).code !== 'EPIPE') throw error;
       }
     });
+
+  addCheckpointCommands(program, io, (path) => loadJob(path, io), (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(argv as string[]);

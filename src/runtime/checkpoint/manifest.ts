@@ -1,0 +1,95 @@
+// The checkpoint manifest: what a checkpoint holds besides the engine snapshot, written last and checksummed.
+
+import { createHash } from 'node:crypto';
+import { EngineError } from '../../core/errors.js';
+import type { SinkCommit } from '../../ports/sink.js';
+import type { ResumePosition } from '../../ports/source.js';
+
+export const MANIFEST_FORMAT_VERSION = 1;
+
+/** Checkpoint `id` is kept under `checkpoints/chk-<id, 10 digits>/`: keys sort by id. */
+export const CHECKPOINT_PREFIX = 'checkpoints/chk-';
+
+export function checkpointKeys(id: number): { readonly dir: string; readonly state: string; readonly manifest: string } {
+  const dir = `${CHECKPOINT_PREFIX}${String(id).padStart(10, '0')}`;
+  return { dir, state: `${dir}/state.bin`, manifest: `${dir}/manifest.json` };
+}
+
+/** The id of a key under CHECKPOINT_PREFIX, or null. */
+export function checkpointIdOf(key: string): number | null {
+  const m = /^checkpoints\/chk-(\d{10})\//.exec(key);
+  return m === null ? null : Number(m[1]);
+}
+
+export interface CheckpointManifest {
+  readonly format: 'tally-checkpoint';
+  readonly formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  readonly id: number;
+  readonly createdAtMs: number;
+  readonly job: {
+    readonly name: string;
+    /** sha256 of the pipeline definition (prefix): equal means the state means the same. */
+    readonly fingerprint: string;
+    /** The pipeline definition itself, so that a refusal can say what changed. */
+    readonly definition: unknown;
+  };
+  readonly state: { readonly key: string; readonly bytes: number; readonly sha256: string; readonly snapshotFormat: number };
+  readonly source: { readonly description: string; readonly position: ResumePosition | null };
+  /** Per output (results, deadLetters, lateRecords): what a committable sink must publish, or null. */
+  readonly sinks: Readonly<Record<string, SinkCommit | null>>;
+  /** The runner's totals, carried on by a restored run. */
+  readonly counters: { readonly records: number; readonly blankLines: number; readonly badRecords: number };
+  /** What the state held, for `tally checkpoints inspect` (not needed to restore). */
+  readonly summary: Readonly<Record<string, number | null>>;
+  /** The input had ended and every window was emitted. */
+  readonly finished: boolean;
+  /** How long processing stood still to take it, ms. */
+  readonly pauseMs: number;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The manifest as JSON text, with a checksum of everything else in it. */
+export function encodeManifest(manifest: CheckpointManifest): Uint8Array {
+  const body = JSON.stringify(manifest);
+  return new TextEncoder().encode(JSON.stringify({ checksum: digest(body), manifest }, null, 1));
+}
+
+/** Parses and checks a manifest; throws SNAPSHOT_CORRUPT when it is damaged or not one. */
+export function decodeManifest(bytes: Uint8Array, expectedId: number): CheckpointManifest {
+  let parsed: { checksum?: unknown; manifest?: CheckpointManifest };
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as typeof parsed;
+  } catch (error) {
+    throw new EngineError('SNAPSHOT_CORRUPT', `manifest of checkpoint ${expectedId} is not valid JSON (truncated or damaged)`, { cause: error });
+  }
+  const manifest = parsed.manifest;
+  if (typeof parsed.checksum !== 'string' || manifest === undefined || digest(JSON.stringify(manifest)) !== parsed.checksum) {
+    throw new EngineError('SNAPSHOT_CORRUPT', `manifest of checkpoint ${expectedId} does not match its checksum (damaged)`);
+  }
+  if (manifest.format !== 'tally-checkpoint' || manifest.formatVersion !== MANIFEST_FORMAT_VERSION || manifest.id !== expectedId) {
+    throw new EngineError('SNAPSHOT_INCOMPATIBLE', `manifest of checkpoint ${expectedId} has format ${String(manifest.format)} v${String(manifest.formatVersion)} id ${String(manifest.id)}; this Tally reads tally-checkpoint v${MANIFEST_FORMAT_VERSION}`);
+  }
+  return manifest;
+}
+
+/** sha256 of bytes given in chunks. */
+export class ChunkDigest {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+
+  update(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+  }
+
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
