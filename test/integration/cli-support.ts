@@ -16,9 +16,12 @@ export interface CliRun {
 }
 
 /** Runs `tally args…` in `cwd`, feeding `stdin`; `onStart` may signal the child. */
-export function runTally(args: readonly string[], options: { cwd: string; stdin?: string; onStart?: (pid: number) => void }): Promise<CliRun> {
+export function runTally(
+  args: readonly string[],
+  options: { cwd: string; stdin?: string; onStart?: (pid: number) => void; env?: Readonly<Record<string, string>> },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

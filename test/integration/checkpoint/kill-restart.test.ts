@@ -1,0 +1,38 @@
+// kill -9 at random moments, at least 5 times: after the last restart the outputs equal an uninterrupted run's.
+
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTally } from '../cli-support.js';
+import { expectSameOutputs, killRepeatedly, writeClickFile, writeJob } from './kill-support.js';
+
+const SEED = Number(process.env.TALLY_KILL_SEED ?? Date.now() % 1_000_000);
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tally-kill-'));
+  await writeClickFile(join(dir, 'events.ndjson'));
+  await writeJob(dir, 'reference', null);
+  const reference = await runTally(['run', 'job.yaml'], { cwd: dir });
+  expect(reference.code, reference.stderr.slice(-2000)).toBe(0);
+  // Worth comparing: every output has lines.
+  for (const f of ['results.ndjson', 'bad.ndjson', 'late.ndjson']) expect((await stat(join(dir, 'reference', f))).size, f).toBeGreaterThan(1000);
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe(`kill -9 and restart with a local checkpoint directory (seed ${SEED}; TALLY_KILL_SEED repeats it)`, () => {
+  it('ends with the results, dead letters and late records of an uninterrupted run', async () => {
+    await writeJob(dir, 'out', 'checkpoint: { store: file://./state, interval: 1s, retain: 2 }');
+    const report = await killRepeatedly(dir, 5, SEED);
+    expect(report.kills).toBe(5);
+    // The restarts went on from checkpoints, not from the beginning.
+    expect(report.restoredFrom.length).toBeGreaterThan(0);
+    await expectSameOutputs(join(dir, 'out'), join(dir, 'reference'));
+    const kept = await readdir(join(dir, 'state', 'checkpoints'));
+    expect(kept.length).toBeLessThanOrEqual(2 + 1); // retained ones, and at most one a kill cut short
+  }, 240_000);
+});

@@ -1,0 +1,106 @@
+// Kill -9 a `tally run` with checkpoints again and again, then compare its outputs with an uninterrupted run.
+
+import { createWriteStream } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { writeGeneratedClicks } from '../../../src/main.js';
+import { runTally } from '../cli-support.js';
+
+export const KILL_EVENTS = 1_000_000;
+
+/** 1M generated clicks (20k users, a day's traffic curve, some out of order and malformed). */
+export async function writeClickFile(path: string): Promise<void> {
+  const out = createWriteStream(path);
+  await writeGeneratedClicks({ events: KILL_EVENTS, eventsPerSecond: 2_000, users: 20_000, pages: 500, seed: 7, startTimeMs: Date.UTC(2026, 10, 23) }, out);
+  out.end();
+  await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
+}
+
+/** Several window kinds, so that slices, sessions and calendar days all go through checkpoints. */
+export function jobText(outDir: string, checkpoint: string | null): string {
+  return [
+    'name: kill-test',
+    'source: { type: file, path: events.ndjson }',
+    'keyBy: [user_id]',
+    'windows:',
+    '  - { name: minute, tumbling: 1m }',
+    '  - { name: ten, sliding: { size: 10m, slide: 1m } }',
+    '  - { name: visit, session: { gap: 5m } }',
+    '  - { name: day, calendar: { unit: day, timeZone: Asia/Shanghai } }',
+    'aggregations: [count, sum(value), max(value)]',
+    'time: { maxOutOfOrderness: 1s, allowedLateness: 500ms }',
+    `sink: { type: file, path: ${outDir}/results.ndjson }`,
+    `deadLetter: ${outDir}/bad.ndjson`,
+    `lateOutput: ${outDir}/late.ndjson`,
+    ...(checkpoint === null ? [] : [checkpoint]),
+    '',
+  ].join('\n');
+}
+
+/** A small seeded generator: a failing run can be repeated with its seed. */
+export function seededRandom(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+export interface KillReport {
+  readonly kills: number;
+  readonly runs: number;
+  readonly restoredFrom: number[];
+}
+
+/**
+ * Runs `job.yaml` in `dir`, killing it with SIGKILL after a random 0.5–2 s, `kills` times, then lets
+ * it finish. Returns how many kills landed and which checkpoints the runs restored.
+ */
+export async function killRepeatedly(dir: string, kills: number, seed: number, env: Readonly<Record<string, string>> = {}): Promise<KillReport> {
+  const random = seededRandom(seed);
+  let landed = 0;
+  let runs = 0;
+  const restoredFrom: number[] = [];
+  for (;;) {
+    runs++;
+    const killing = landed < kills;
+    const delayMs = 500 + Math.floor(random() * 1_500);
+    let timer: NodeJS.Timeout | undefined;
+    const run = await runTally(['run', 'job.yaml'], {
+      cwd: dir,
+      env,
+      onStart: (pid) => {
+        if (killing) timer = setTimeout(() => process.kill(pid, 'SIGKILL'), delayMs);
+      },
+    });
+    clearTimeout(timer);
+    for (const line of run.stderr.split('\n')) {
+      if (line.includes('restored from checkpoint')) restoredFrom.push((JSON.parse(line) as { checkpoint: number }).checkpoint);
+    }
+    if (run.signal === 'SIGKILL') {
+      landed++;
+      continue;
+    }
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    // Finished before its kill: more kills are still wanted, so start over only if none are left to land.
+    if (!killing) return { kills: landed, runs, restoredFrom };
+    throw new Error(`the job finished before kill ${landed + 1} (after ${delayMs} ms): make the job heavier or the kills earlier`);
+  }
+}
+
+/** The three output files of a run are those of the reference run, byte for byte, and nothing is left pending. */
+export async function expectSameOutputs(outDir: string, referenceDir: string): Promise<void> {
+  for (const file of ['results.ndjson', 'bad.ndjson', 'late.ndjson']) {
+    const [got, want] = await Promise.all([readFile(join(outDir, file)), readFile(join(referenceDir, file))]);
+    expect(got.length, file).toBe(want.length);
+    expect(got.equals(want), `${file} differs from the uninterrupted run`).toBe(true);
+  }
+  expect((await readdir(outDir)).filter((f) => f.includes('pending'))).toEqual([]);
+}
+
+export async function writeJob(dir: string, outDir: string, checkpoint: string | null): Promise<void> {
+  await writeFile(join(dir, 'job.yaml'), jobText(outDir, checkpoint));
+}
