@@ -1,5 +1,5 @@
 // `npm run bench`: builds a deterministic click log, runs every scenario in a fresh process, prints a table.
-// TALLY_BENCH_ONLY=file or =kafka runs one part only (results.json then holds that part).
+// TALLY_BENCH_ONLY=file, =kafka or =checkpoint runs one part only (results.json then holds that part).
 
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClickGenerator } from '../src/adapters/sources/click-generator.js';
 import { runKafkaBench, type KafkaBenchReport } from './kafka.js';
+import { runCheckpointBench, type CheckpointBenchReport } from './checkpoint.js';
 import { KAFKA_SCENARIOS, SCENARIOS } from './scenarios.js';
 
 const EVENTS = Number(process.env.TALLY_BENCH_EVENTS ?? 1_200_000);
@@ -17,6 +18,9 @@ const ONLY = process.env.TALLY_BENCH_ONLY ?? '';
 /** The Kafka scenarios read the log's first lines from a topic (1M by default). */
 const KAFKA_EVENTS = Math.min(EVENTS, Number(process.env.TALLY_BENCH_KAFKA_EVENTS ?? 1_000_000));
 const KAFKA_RUNS = Number(process.env.TALLY_BENCH_KAFKA_RUNS ?? RUNS);
+/** Generated events for the checkpoint cost run: long enough for several checkpoints every 10 s. */
+const CHECKPOINT_EVENTS = Number(process.env.TALLY_BENCH_CHECKPOINT_EVENTS ?? 8_000_000);
+const CHECKPOINT_RUNS = Number(process.env.TALLY_BENCH_CHECKPOINT_RUNS ?? 2);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DIR = join(ROOT, '.bench');
 
@@ -66,11 +70,11 @@ function row(name: string, m: Measurement, description: string): string {
 }
 
 async function main(): Promise<void> {
-  if (!['', 'file', 'kafka'].includes(ONLY)) throw new Error(`TALLY_BENCH_ONLY must be file or kafka, not ${ONLY}`);
+  if (!['', 'file', 'kafka', 'checkpoint'].includes(ONLY)) throw new Error(`TALLY_BENCH_ONLY must be file, kafka or checkpoint, not ${ONLY}`);
   const log = await ensureLog();
   console.log(`click log: ${log} (${EVENTS} lines); best of ${RUNS} runs per scenario; ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
   const best = new Map<string, Measurement>();
-  if (ONLY !== 'kafka') {
+  if (ONLY === '' || ONLY === 'file') {
     for (let run = 0; run < RUNS; run++) {
       for (const s of SCENARIOS) {
         const m = runScenario(s.name, log);
@@ -80,7 +84,7 @@ async function main(): Promise<void> {
     }
   }
   let kafka: KafkaBenchReport | null = null;
-  if (ONLY !== 'file') {
+  if (ONLY === '' || ONLY === 'kafka') {
     console.log(`kafka: the log's first ${KAFKA_EVENTS} lines through the test broker, best of ${KAFKA_RUNS} runs per scenario, each timed from its group join`);
     kafka = await runKafkaBench(ROOT, log, KAFKA_EVENTS, KAFKA_RUNS, (line) => console.log(line));
     for (const m of kafka.measurements) best.set(m.name, m);
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
   }
   const ratios: Record<string, number> = {};
   console.log('');
-  if (ONLY !== 'kafka') {
+  if (ONLY === '' || ONLY === 'file') {
     ratios.userTumblingVsParseOnly = rate(get('user-tumbling-1m')) / rate(get('parse-only'));
     ratios.sliding1hVsTumbling1mTime = get('action-sliding-1h-1m').ms / get('action-tumbling-1m').ms;
     ratios.sliding10mVsTumbling1mTime = get('action-sliding-10m-1m').ms / get('action-tumbling-1m').ms;
@@ -125,10 +129,16 @@ async function main(): Promise<void> {
     }
     console.log(`kafka part: ${(kafka.wallMs / 1000).toFixed(0)} s of wall time`);
   }
+  let checkpoint: CheckpointBenchReport | null = null;
+  if (ONLY === '' || ONLY === 'checkpoint') {
+    console.log('');
+    checkpoint = runCheckpointBench(ROOT, CHECKPOINT_EVENTS, CHECKPOINT_RUNS, (line) => console.log(line));
+    ratios.checkpointEvery10sSlowdown = checkpoint.slowdown;
+  }
   // The Kafka part's setup (its measurements are among the others).
   const kafkaSetup = kafka === null ? undefined : { ...kafka, measurements: undefined };
   const only = ONLY === '' ? undefined : ONLY;
-  writeFileSync(join(DIR, 'results.json'), `${JSON.stringify({ events: EVENTS, runs: RUNS, only, node: process.version, measurements: [...best.values()], ratios, kafka: kafkaSetup }, null, 2)}\n`);
+  writeFileSync(join(DIR, 'results.json'), `${JSON.stringify({ events: EVENTS, runs: RUNS, only, node: process.version, measurements: [...best.values()], ratios, kafka: kafkaSetup, checkpoint }, null, 2)}\n`);
   console.log(`\nJSON: ${join(DIR, 'results.json')}`);
 }
 

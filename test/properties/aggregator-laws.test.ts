@@ -95,7 +95,7 @@ describe('aggregator laws', () => {
         const rightFold = parts.reduceRight((acc, p) => merged(p, acc), plan.empty());
         expectClose(leftFold, whole, rows);
         expectClose(rightFold, whole, rows);
-        expect(plan.encode(leftFold)[0]).toBe(rows.length);
+        expect(leftFold[0]).toBe(rows.length);
       }),
       RUN,
     );
@@ -114,16 +114,14 @@ describe('aggregator laws', () => {
     );
   });
 
-  it('the empty partial is an identity on both sides, exactly, and survives a JSON round trip', () => {
+  it('the empty partial is an identity on both sides, exactly', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 30 }), (rows) => {
         const p = partialOf(rows);
-        const encoded = JSON.stringify(plan.encode(p));
-        expect(JSON.stringify(plan.encode(merged(plan.empty(), p)))).toBe(encoded);
-        expect(JSON.stringify(plan.encode(merged(p, plan.empty())))).toBe(encoded);
-        const restored = plan.decode(JSON.parse(encoded) as number[]);
-        expect(JSON.stringify(plan.lower(restored))).toBe(JSON.stringify(plan.lower(p)));
-        expect(JSON.stringify(plan.lower(merged(restored, partialOf(rows))))).toBe(JSON.stringify(plan.lower(merged(p, partialOf(rows)))));
+        const exact = (q: readonly number[]): string => q.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(',');
+        expect(exact(merged(plan.empty(), p))).toBe(exact(p));
+        expect(exact(merged(p, plan.empty()))).toBe(exact(p));
+        expect(JSON.stringify(plan.lower(merged(plan.empty(), p)))).toBe(JSON.stringify(plan.lower(p)));
       }),
       RUN,
     );

@@ -15,7 +15,6 @@ import {
   momentsStdev,
   momentsTotal,
   momentsVariance,
-  repairEmptyMoments,
 } from './moments.js';
 
 /**
@@ -109,15 +108,4 @@ export class AggregatePlan {
     return out;
   }
 
-  /** A partial as plain numbers, for snapshots: [count, ...moments of each field]. */
-  encode(partial: Partial): number[] {
-    return partial.slice();
-  }
-
-  decode(values: readonly number[]): Partial {
-    const partial = this.empty();
-    for (let i = 0; i < partial.length; i++) partial[i] = values[i] as number;
-    for (let i = 0; i < this.fields.length; i++) repairEmptyMoments(partial, 1 + i * MOMENT_SLOTS);
-    return partial;
-  }
 }

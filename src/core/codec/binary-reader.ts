@@ -1,6 +1,7 @@
 // BinaryReader: reads what BinaryWriter wrote, and fails clearly on truncated or damaged bytes.
 
 import { EngineError } from '../errors.js';
+import { NumTag } from './binary-writer.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -50,6 +51,18 @@ export class BinaryReader {
     const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
+  }
+
+  num(): number {
+    const tag = this.u8();
+    switch (tag) {
+      case NumTag.Zero: return 0;
+      case NumTag.Uint: return this.uint();
+      case NumTag.MinusInfinity: return Number.NEGATIVE_INFINITY;
+      case NumTag.PlusInfinity: return Number.POSITIVE_INFINITY;
+      case NumTag.Float: return this.f64();
+      default: throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: unknown number tag ${tag} at offset ${this.pos - 1}`);
+    }
   }
 
   str(): string {

@@ -1,6 +1,15 @@
 // BinaryWriter: a compact, chunked binary encoding (varints, float64, UTF-8 strings) with no I/O.
 
 const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+/** How num() tagged a number. */
+export const enum NumTag {
+  Zero = 0,
+  Uint = 1,
+  MinusInfinity = 2,
+  PlusInfinity = 3,
+  Float = 4,
+}
 const encoder = new TextEncoder();
 
 /**
@@ -68,6 +77,27 @@ export class BinaryWriter {
     this.ensure(8);
     this.view.setFloat64(this.pos, value, true);
     this.pos += 8;
+  }
+
+  /**
+   * Any number, compactly: 0, ±Infinity and non-negative safe integers (counts, epoch times) take 1
+   * to 9 bytes by a tag, other values (−0, NaN and fractions included) a tag and their 8 bytes.
+   */
+  num(value: number): void {
+    if (Number.isSafeInteger(value) && value >= 0 && !Object.is(value, -0)) {
+      if (value === 0) this.u8(NumTag.Zero);
+      else {
+        this.u8(NumTag.Uint);
+        this.uint(value);
+      }
+    } else if (value === Number.NEGATIVE_INFINITY) this.u8(NumTag.MinusInfinity);
+    else if (value === Number.POSITIVE_INFINITY) this.u8(NumTag.PlusInfinity);
+    else {
+      this.ensure(9);
+      this.buf[this.pos++] = NumTag.Float;
+      this.view.setFloat64(this.pos, value, true);
+      this.pos += 8;
+    }
   }
 
   str(value: string): void {

@@ -43,7 +43,9 @@ describe('KeyTable', () => {
   it('is rebuilt from its ids and keys', () => {
     const t = new KeyTable(['user_id']);
     const ids = [t.intern({ user_id: 5 }).id, t.intern({ user_id: 'x' }).id];
-    const back = KeyTable.decode(['user_id'], { nextId: t.nextKeyId, keys: [...t.all()].map((e) => [e.id, { ...e.group.key }]) });
+    const back = new KeyTable(['user_id']);
+    for (const e of t.all()) back.restore(e.id, { ...e.group.key });
+    back.restoreNextId(t.nextKeyId);
     expect([back.intern({ user_id: 5 }).id, back.intern({ user_id: 'x' }).id]).toEqual(ids);
     expect(back.intern({ user_id: 6 }).id).toBe(2);
   });

@@ -176,11 +176,14 @@ export class KeyTable {
     }
   }
 
-  /** A table of these keys (from a snapshot). */
-  static decode(fields: readonly string[], encoded: { nextId: number; keys: [number, Record<string, FieldValue>][] }): KeyTable {
-    const table = new KeyTable(fields);
-    for (const [id, key] of encoded.keys) table.link(id, key);
-    table.nextId = encoded.nextId;
-    return table;
+  /** Adds a key with its id (restoring a snapshot). */
+  restore(id: number, key: Record<string, FieldValue>): KeyEntry {
+    return this.link(id, key);
   }
+
+  /** Sets the id of the next new key (restoring a snapshot: ids are never reused). */
+  restoreNextId(nextId: number): void {
+    this.nextId = nextId;
+  }
+
 }

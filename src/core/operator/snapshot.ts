@@ -11,7 +11,7 @@ import { WindowAggregator, type PendingWindow } from './window-aggregator.js';
 import { WatermarkTracker } from '../watermark/watermark-tracker.js';
 import type { Session } from '../windows/session.js';
 
-export const SNAPSHOT_FORMAT_VERSION = 2;
+export const SNAPSHOT_FORMAT_VERSION = 3;
 
 /** "TLYSNAP" + a format byte: a file that is not a snapshot is refused at once. */
 const MAGIC = [0x54, 0x4c, 0x59, 0x53, 0x4e, 0x41, 0x50];
@@ -44,7 +44,7 @@ function writeValue(w: BinaryWriter, v: FieldValue | string | number): void {
   if (v === null) w.u8(Tag.Null);
   else if (typeof v === 'number') {
     w.u8(Tag.Number);
-    w.f64(v);
+    w.num(v);
   } else if (typeof v === 'string') {
     w.u8(Tag.String);
     w.str(v);
@@ -59,7 +59,7 @@ function readValue(r: BinaryReader): FieldValue {
   const tag = r.u8();
   switch (tag) {
     case Tag.Null: return null;
-    case Tag.Number: return r.f64();
+    case Tag.Number: return r.num();
     case Tag.String: return r.str();
     case Tag.True: return true;
     case Tag.False: return false;
@@ -83,7 +83,7 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uin
   const w = new BinaryWriter(chunkBytes);
   const width = engine.plan.empty().length;
   const partial = (p: Partial): void => {
-    for (let i = 0; i < width; i++) w.f64(p[i] as number);
+    for (let i = 0; i < width; i++) w.num(p[i] as number);
   };
   for (const b of MAGIC) w.u8(b);
   w.uint(SNAPSHOT_FORMAT_VERSION);
@@ -92,23 +92,23 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uin
 
   w.bool(engine.hasEnded);
   w.uint(engine.droppedSinceSweep);
-  w.f64(engine.maxClosedAtMs);
+  w.num(engine.maxClosedAtMs);
   w.str(JSON.stringify(engine.stats));
   const floors = engine.replayFloors;
   w.uint(floors === null ? 0 : floors.size + 1);
   if (floors !== null) {
     for (const [p, floor] of floors) {
       writeValue(w, p);
-      w.f64(floor);
+      w.num(floor);
     }
   }
 
   const watermark = engine.watermark.encode();
-  w.f64(watermark.watermarkMs ?? Number.NEGATIVE_INFINITY);
+  w.num(watermark.watermarkMs ?? Number.NEGATIVE_INFINITY);
   w.uint(watermark.partitions.length);
   for (const [p, max, isIdle] of watermark.partitions) {
     writeValue(w, p);
-    w.f64(max);
+    w.num(max);
     w.bool(isIdle);
   }
 
@@ -118,17 +118,17 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uin
   const fields = keys.fields;
   for (const entry of keys.all()) {
     w.uint(entry.id);
-    w.f64(entry.replayFloorMs);
+    w.num(entry.replayFloorMs);
     for (const f of fields) writeValue(w, entry.group.key[f] ?? null);
   }
 
   const slices = engine.slices.slices;
   w.uint(slices.length);
   for (const s of slices) {
-    w.f64(s.start);
-    w.f64(s.end);
-    w.f64(s.expiresAt);
-    w.f64(s.startNeededUntil);
+    w.num(s.start);
+    w.num(s.end);
+    w.num(s.expiresAt);
+    w.num(s.startNeededUntil);
     w.uint(s.partials.size);
     for (const [entry, p] of s.partials) {
       w.uint(entry.id);
@@ -139,13 +139,13 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uin
   for (const def of engine.aligned) {
     w.uint(def.pending.size);
     for (const win of def.pending.values()) {
-      w.f64(win.start);
-      w.f64(win.end);
+      w.num(win.start);
+      w.num(win.end);
       writeRevisions(w, win.revisions);
     }
     if (def.global !== null) {
       const g = def.global;
-      w.f64(g.foldedUpToMs);
+      w.num(g.foldedUpToMs);
       w.uint(g.base.size);
       for (const [k, p] of g.base) {
         w.uint(k);
@@ -163,8 +163,8 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uin
       w.uint(keyId);
       w.uint(list.length);
       for (const s of list) {
-        w.f64(s.start);
-        w.f64(s.end);
+        w.num(s.start);
+        w.num(s.end);
         partial(s.partial);
         // −1 before the first revision.
         w.uint(s.revision + 1);
@@ -182,15 +182,15 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uin
       for (const b of state.blocks) {
         w.uint(b.index);
         partial(b.partial);
-        w.f64(b.minTimeMs);
-        w.f64(b.maxTimeMs);
+        w.num(b.minTimeMs);
+        w.num(b.maxTimeMs);
       }
     }
   }
 
   w.uint(engine.dirtySlices.size);
   for (const [slice, keyIds] of engine.dirtySlices) {
-    w.f64(slice.start);
+    w.num(slice.start);
     w.uint(keyIds.size);
     for (const k of keyIds) w.uint(k);
   }
@@ -242,9 +242,9 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
   const width = r.uint();
   if (width !== plan.empty().length) throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: partials of ${width} slots, the job has ${plan.empty().length}`);
   const partial = (): Partial => {
-    const p = new Array<number>(width);
-    for (let i = 0; i < width; i++) p[i] = r.f64();
-    return plan.decode(p);
+    const p = plan.empty();
+    for (let i = 0; i < width; i++) p[i] = r.num();
+    return p;
   };
   const keyOf = (id: number): KeyEntry => {
     const entry = engine.keys.find(id);
@@ -254,37 +254,43 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
 
   engine.hasEnded = r.bool();
   engine.droppedSinceSweep = r.uint();
-  engine.maxClosedAtMs = r.f64();
+  engine.maxClosedAtMs = r.num();
   Object.assign(engine.stats, JSON.parse(r.str()) as object);
   const floorCount = r.uint();
   if (floorCount > 0) {
     const floors = new Map<string | number, number>();
-    for (let i = 1; i < floorCount; i++) floors.set(readPartition(r), r.f64());
+    for (let i = 1; i < floorCount; i++) floors.set(readPartition(r), r.num());
     engine.replayFloors = floors;
   }
 
-  const watermarkMs = r.f64();
+  const watermarkMs = r.num();
   const partitions: [string | number, number, boolean][] = [];
-  for (let i = r.uint(); i > 0; i--) partitions.push([readPartition(r), r.f64(), r.bool()]);
+  for (let i = r.uint(); i > 0; i--) partitions.push([readPartition(r), r.num(), r.bool()]);
   engine.watermark = WatermarkTracker.decode(spec.time.maxOutOfOrdernessMs, { watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, partitions });
 
   const nextId = r.uint();
-  const keys: [number, number, Record<string, FieldValue>][] = [];
+  const table = new KeyTable(spec.keyBy);
   for (let i = r.uint(); i > 0; i--) {
     const id = r.uint();
-    const floor = r.f64();
+    const floor = r.num();
     const key: Record<string, FieldValue> = {};
-    for (const f of spec.keyBy) Object.defineProperty(key, f, { value: readValue(r), enumerable: true, writable: true, configurable: true });
-    keys.push([id, floor, key]);
+    for (const f of spec.keyBy) {
+      const value = readValue(r);
+      // A field named __proto__ must become a field, not the key's prototype (defineProperty only
+      // then: it would make every key object slow).
+      if (f === '__proto__') Object.defineProperty(key, f, { value, enumerable: true, writable: true, configurable: true });
+      else key[f] = value;
+    }
+    table.restore(id, key).replayFloorMs = floor;
   }
-  engine.keys = KeyTable.decode(spec.keyBy, { nextId, keys: keys.map(([id, , key]) => [id, key]) });
-  for (const [id, floor] of keys) keyOf(id).replayFloorMs = floor;
+  table.restoreNextId(nextId);
+  engine.keys = table;
 
   for (let i = r.uint(); i > 0; i--) {
-    const start = r.f64();
-    const end = r.f64();
-    const expiresAt = r.f64();
-    const startNeededUntil = r.f64();
+    const start = r.num();
+    const end = r.num();
+    const expiresAt = r.num();
+    const startNeededUntil = r.num();
     const partials = new Map<KeyEntry, Partial>();
     for (let j = r.uint(); j > 0; j--) {
       const entry = keyOf(r.uint());
@@ -295,14 +301,14 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
 
   for (const def of engine.aligned) {
     for (let i = r.uint(); i > 0; i--) {
-      const start = r.f64();
-      const window: PendingWindow = { defIndex: def.index, start, end: r.f64(), revisions: readRevisions(r) };
+      const start = r.num();
+      const window: PendingWindow = { defIndex: def.index, start, end: r.num(), revisions: readRevisions(r) };
       def.pending.set(start, window);
       engine.requeue(def.index, window, null);
     }
     if (def.global !== null) {
       const g = def.global;
-      g.foldedUpToMs = r.f64();
+      g.foldedUpToMs = r.num();
       for (let i = r.uint(); i > 0; i--) g.base.set(keyOf(r.uint()).id, partial());
       for (let i = r.uint(); i > 0; i--) g.changed.add(r.uint());
       for (const [k, rev] of readRevisions(r) ?? []) g.revisions.set(k, rev);
@@ -314,7 +320,7 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
       const keyId = keyOf(r.uint()).id;
       const list: Session[] = [];
       for (let j = r.uint(); j > 0; j--) {
-        const session: Session = { keyId, start: r.f64(), end: r.f64(), partial: partial(), revision: r.uint() - 1, isDirty: r.bool(), isLive: true };
+        const session: Session = { keyId, start: r.num(), end: r.num(), partial: partial(), revision: r.uint() - 1, isDirty: r.bool(), isLive: true };
         list.push(session);
         engine.requeue(def.index, null, session);
         if (session.isDirty) engine.dirtySessions.push([def, session]);
@@ -328,13 +334,13 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
       const keyId = keyOf(r.uint()).id;
       const arrivals = r.uint();
       const blocks = [];
-      for (let j = r.uint(); j > 0; j--) blocks.push({ index: r.uint(), partial: partial(), minTimeMs: r.f64(), maxTimeMs: r.f64() });
+      for (let j = r.uint(); j > 0; j--) blocks.push({ index: r.uint(), partial: partial(), minTimeMs: r.num(), maxTimeMs: r.num() });
       def.counts.byKey.set(keyId, { arrivals, blocks });
     }
   }
 
   for (let i = r.uint(); i > 0; i--) {
-    const slice = engine.slices.find(r.f64());
+    const slice = engine.slices.find(r.num());
     const keyIds = new Set<number>();
     for (let j = r.uint(); j > 0; j--) keyIds.add(r.uint());
     if (slice !== undefined) engine.dirtySlices.set(slice, keyIds);

@@ -100,6 +100,8 @@ export class CheckpointCoordinator {
   async restore(spec: PipelineSpec): Promise<Restored | null> {
     const entries = await this.repository.list();
     this.nextId = (entries[entries.length - 1]?.id ?? 0) + 1;
+    // The first checkpoint comes one interval after the start, not at the first batch.
+    this.lastStartedAt = this.clock.now();
     const fingerprint = jobFingerprint(spec);
     let engine: WindowAggregator | null = null;
     const { loaded, skipped } = await this.repository.loadLatest(({ manifest, state }) => {

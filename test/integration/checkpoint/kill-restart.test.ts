@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeWebHdfs } from '../../support/webhdfs/fake-webhdfs.js';
 import { runTally } from '../cli-support.js';
 import { expectSameOutputs, killRepeatedly, writeClickFile, writeJob } from './kill-support.js';
 
@@ -34,5 +35,24 @@ describe(`kill -9 and restart with a local checkpoint directory (seed ${SEED}; T
     await expectSameOutputs(join(dir, 'out'), join(dir, 'reference'));
     const kept = await readdir(join(dir, 'state', 'checkpoints'));
     expect(kept.length).toBeLessThanOrEqual(2 + 1); // retained ones, and at most one a kill cut short
+  }, 240_000);
+});
+
+describe(`kill -9 and restart with checkpoints in HDFS through WebHDFS (the protocol fake; seed ${SEED})`, () => {
+  it('ends with the results, dead letters and late records of an uninterrupted run', async () => {
+    const hdfs = await FakeWebHdfs.start();
+    try {
+      const store = `webhdfs://${hdfs.namenodeUrl.slice('http://'.length)}/tally/state`;
+      await writeJob(dir, 'out-hdfs', `checkpoint: { store: '${store}', interval: 1s, retain: 2, webhdfs: { user: tally } }`);
+      const report = await killRepeatedly(dir, 5, SEED + 1);
+      expect(report.kills).toBe(5);
+      expect(report.restoredFrom.length).toBeGreaterThan(0);
+      await expectSameOutputs(join(dir, 'out-hdfs'), join(dir, 'reference'));
+      const manifests = hdfs.files().filter((f) => f.startsWith('/tally/state/checkpoints/') && f.endsWith('/manifest.json'));
+      expect(manifests.length).toBeGreaterThanOrEqual(1);
+      expect(manifests.length).toBeLessThanOrEqual(2);
+    } finally {
+      await hdfs.stop();
+    }
   }, 240_000);
 });

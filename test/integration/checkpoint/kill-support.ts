@@ -56,7 +56,7 @@ export interface KillReport {
 }
 
 /**
- * Runs `job.yaml` in `dir`, killing it with SIGKILL after a random 0.5–2 s, `kills` times, then lets
+ * Runs `job.yaml` in `dir`, killing it with SIGKILL after a random 0.8–2.5 s, `kills` times, then lets
  * it finish. Returns how many kills landed and which checkpoints the runs restored.
  */
 export async function killRepeatedly(dir: string, kills: number, seed: number, env: Readonly<Record<string, string>> = {}): Promise<KillReport> {
@@ -67,7 +67,7 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
   for (;;) {
     runs++;
     const killing = landed < kills;
-    const delayMs = 500 + Math.floor(random() * 1_500);
+    const delayMs = 800 + Math.floor(random() * 1_700);
     let timer: NodeJS.Timeout | undefined;
     const run = await runTally(['run', 'job.yaml'], {
       cwd: dir,
