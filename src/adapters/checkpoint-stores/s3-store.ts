@@ -80,9 +80,13 @@ export class S3Store implements CheckpointStore {
 
   /** Reads `s3://bucket` or `s3://bucket/some/prefix` (trailing slash optional). Throws STORE_FAILED for anything else. */
   static parseUrl(url: string): { bucket: string; prefix: string } {
-    // The whole URL is echoed only when it cannot hold credentials (user:secret@…).
-    const shown = url.includes('@') ? 'the URL' : JSON.stringify(url);
-    const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(url);
+    // A URL that may hold credentials (key:secret@bucket) is never echoed.
+    if (url.includes('@')) {
+      throw new EngineError('STORE_FAILED', 'invalid S3 store URL (not shown, it may hold credentials): credentials do not belong in the URL; the SDK reads them from env AWS_ACCESS_KEY_ID… or its config files');
+    }
+    const shown = JSON.stringify(url);
+    // The scheme is case-insensitive, as in every URL (and in openStore, which hands such URLs here).
+    const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/i.exec(url);
     if (match === null) throw new EngineError('STORE_FAILED', `invalid S3 store URL ${shown}: expected s3://bucket/prefix`);
     const bucket = match[1] ?? '';
     const prefix = (match[2] ?? '').replace(/\/$/, '');
@@ -94,12 +98,13 @@ export class S3Store implements CheckpointStore {
     assertStoreKey(key);
     this.assertOpen();
     // Remembers a failure of the caller's chunks: that is the caller's error, handed back unchanged.
-    let sourceFailure: { error: unknown } | null = null;
+    const source = { hasFailed: false, error: undefined as unknown };
     async function* guarded(): AsyncGenerator<Uint8Array> {
       try {
         yield* chunks;
       } catch (error) {
-        sourceFailure = { error };
+        source.hasFailed = true;
+        source.error = error;
         throw error;
       }
     }
@@ -116,7 +121,7 @@ export class S3Store implements CheckpointStore {
     } catch (error) {
       body.destroy();
       // lib-storage has aborted the multipart upload by now (or failed to, which it reports instead).
-      if (sourceFailure !== null) throw (sourceFailure as { error: unknown }).error;
+      if (source.hasFailed) throw source.error;
       throw this.failed('put', key, error);
     }
   }
@@ -149,9 +154,12 @@ export class S3Store implements CheckpointStore {
           }),
         );
         for (const object of page.Contents ?? []) {
-          if (object.Key === undefined) continue;
+          const key = object.Key?.slice(this.root.length);
+          // Folder markers (`dir/`) that S3 consoles create and other foreign names are no keys of this
+          // store: get and delete would refuse them.
+          if (key === undefined || !isStoreKey(key)) continue;
           found.push({
-            key: object.Key.slice(this.root.length),
+            key,
             size: object.Size ?? 0,
             modifiedMs: object.LastModified?.getTime() ?? null,
           });
@@ -195,6 +203,15 @@ export class S3Store implements CheckpointStore {
       cause: error,
       retriable: isRetriable(error),
     });
+  }
+}
+
+function isStoreKey(key: string): boolean {
+  try {
+    assertStoreKey(key);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -245,6 +262,7 @@ function isRetriable(error: unknown): boolean {
   if (code !== null && RETRIABLE_CODES.has(code)) return true;
   const status = httpStatusOf(error);
   if (status !== undefined) return status >= 500 || status === 429;
-  // No HTTP answer at all: a system error (ECONNREFUSED, ECONNRESET, ETIMEDOUT…) is the network's.
-  return typeof e?.code === 'string' && /^E[A-Z_]+$/.test(e.code);
+  // No HTTP answer at all: a system error (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EAI_AGAIN…) is the
+  // network's; Node's own ERR_* codes are programming or configuration errors.
+  return typeof e?.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code) && !e.code.startsWith('ERR_');
 }
