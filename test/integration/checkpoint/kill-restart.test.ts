@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3RVER_CREDENTIALS, startS3rver } from '../../support/s3/s3rver.js';
 import { FakeWebHdfs } from '../../support/webhdfs/fake-webhdfs.js';
 import { runTally } from '../cli-support.js';
 import { expectSameOutputs, killRepeatedly, writeClickFile, writeJob } from './kill-support.js';
@@ -53,6 +54,22 @@ describe(`kill -9 and restart with checkpoints in HDFS through WebHDFS (the prot
       expect(manifests.length).toBeLessThanOrEqual(2);
     } finally {
       await hdfs.stop();
+    }
+  }, 240_000);
+});
+
+describe(`kill -9 and restart with checkpoints in S3 (s3rver; seed ${SEED})`, () => {
+  it('ends with the results, dead letters and late records of an uninterrupted run', async () => {
+    const s3 = await startS3rver('tally-state');
+    try {
+      await writeJob(dir, 'out-s3', `checkpoint: { store: 's3://tally-state/jobs/kill', interval: 1s, retain: 2, s3: { endpoint: '${s3.endpoint}', region: us-east-1, pathStyle: true } }`);
+      const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey };
+      const report = await killRepeatedly(dir, 5, SEED + 2, env);
+      expect(report.kills).toBe(5);
+      expect(report.restoredFrom.length).toBeGreaterThan(0);
+      await expectSameOutputs(join(dir, 'out-s3'), join(dir, 'reference'));
+    } finally {
+      await s3.stop();
     }
   }, 240_000);
 });
