@@ -24,7 +24,9 @@ export interface StoredObject {
  * Conditional writes are not needed: one job owns a store root at a time.
  *
  * Failures throw EngineError with code STORE_FAILED, naming the store, the operation and the key;
- * `retriable` is true when trying again may help (network, 5xx, throttling, a full disk).
+ * `retriable` is true when trying again may help (network, 5xx, throttling, a full disk). When the
+ * caller's own chunks iterable throws, the put fails with that error (or STORE_FAILED wrapping it)
+ * and leaves no object.
  */
 export interface CheckpointStore {
   /** Where it stores, for logs and `tally checkpoints` (never with credentials). */
