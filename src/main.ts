@@ -79,10 +79,12 @@ function resumes(job: JobSpec): boolean {
 
 /**
  * With checkpoints, a file output holds only what stored checkpoints cover (two-phase commit);
- * without, it is written as results come (appended to when the job resumes from Kafka commits).
+ * without, or with a Kafka source, it is written as results come (appended to with Kafka).
  */
 function fileOutput<T>(path: string, format: (item: T) => string, job: JobSpec): Sink<T> {
-  if (job.checkpoint !== null) return new CommittedFileSink(path, format);
+  // A consumer group's checkpoints restore per assignment, not once at the start: its file outputs
+  // are appended to as results come (docs/kafka.md), with or without checkpoints.
+  if (job.checkpoint !== null && !resumes(job)) return new CommittedFileSink(path, format);
   return NdjsonStreamSink.toFile(path, format, { append: resumes(job) });
 }
 
@@ -109,7 +111,7 @@ export async function buildJob(job: JobSpec, options: BuildOptions = {}): Promis
   const source = buildSource(job.source, clock, job.maxRecordBytes, logger);
   let checkpoints: CheckpointCoordinator | undefined;
   if (job.checkpoint !== null) {
-    if (source.resumeFrom === undefined) {
+    if (source.resumeFrom === undefined && source.seekTo === undefined) {
       throw new EngineError('CONFIG_INVALID', `checkpoints need a source that can be read again from a position, and ${source.description} cannot: use a file or generator source, or leave checkpoint out`, { path: 'checkpoint' });
     }
     const store = await openStore(job.checkpoint.store, job.checkpoint);

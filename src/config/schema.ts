@@ -478,9 +478,6 @@ function checkResumableSource(job: z.output<typeof jobObject>, ctx: z.core.$Refi
   if (job.source.type === 'stdin') {
     fail(ctx, 'cannot be restored from a checkpoint: standard input cannot be read again from a position. Use a file, generator or kafka source, or leave checkpoint out', ['source']);
   }
-  if (job.source.type === 'kafka') {
-    fail(ctx, 'kafka sources do not take checkpoints yet: they resume exactly from the offsets and resume points they commit to Kafka (docs/kafka.md). Leave checkpoint out', ['checkpoint']);
-  }
 }
 
 /** The job file (YAML, JSON or a TypeScript object) → JobSpec, with defaults filled in. */

@@ -91,6 +91,13 @@ export interface Source {
    * longer has that position, e.g. a file now shorter than the offset.
    */
   resumeFrom?(position: ResumePosition): Promise<void>;
+  /**
+   * Sources with a consumer group, when the job restores a checkpoint for its assignment: the
+   * assigned partitions are read from these offsets rather than from the committed ones. Called
+   * right after the Assignment is taken, before the next batch; batches from other positions
+   * are dropped.
+   */
+  seekTo?(offsets: readonly { readonly partition: number; readonly offset: number }[]): void;
   /** Asks the source to end its iteration soon (graceful shutdown). */
   stop(): void;
   /** Releases connections once the job has made its last commit. */

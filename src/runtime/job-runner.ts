@@ -12,7 +12,7 @@ import type { Assignment, RawBatch, ResumePosition, Source } from '../ports/sour
 import { EngineError } from '../core/errors.js';
 import { jobFingerprint, type CheckpointCoordinator, type CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
-import { SourcePositions, type ResumableEngine } from './source-positions.js';
+import { SourcePositions, type EncodedPositions, type ResumableEngine } from './source-positions.js';
 
 /** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
 export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'onPartitionIdle' | 'stats' | 'gauges'> &
@@ -157,11 +157,12 @@ export class JobRunner {
     let lastProgressRecords = 0;
     const isUpdateMode = this.spec.emit === 'update';
     logger.info({ job: this.options.name, source: io.source.description }, 'job started');
-    const finishedBefore = io.checkpoints === undefined ? false : await this.restore(io.checkpoints);
-    const iterator = finishedBefore ? emptyIterator() : io.source.batches()[Symbol.asyncIterator]();
+    const commits = io.source.commit !== undefined;
+    // A consumer group's checkpoints are restored per assignment (onAssignment).
+    let finishedBefore = false;
+    let iterator: AsyncIterator<RawBatch | Assignment> = emptyIterator();
     // Between batches the job still has work on a timer: update-mode flushes (every interval of
     // processing time, not only when input arrives) and idle partitions.
-    const commits = io.source.commit !== undefined;
     const commitEvery = this.options.commitIntervalMs ?? 5_000;
     const tickEveryMs = (): number | null => {
       let every = Number.POSITIVE_INFINITY;
@@ -184,11 +185,15 @@ export class JobRunner {
       if (io.checkpoints?.isDue(now) === true) await this.checkpoint(io.checkpoints, false);
     };
     try {
+      // Inside the try: a restore that fails (a changed job, a shortened file, an unreadable store)
+      // fails the job like any other error, with its outputs and source closed.
+      finishedBefore = io.checkpoints === undefined || commits ? false : await this.restore(io.checkpoints);
+      if (!finishedBefore) iterator = io.source.batches()[Symbol.asyncIterator]();
       for (;;) {
         const next = await this.nextBatch(iterator, tickEveryMs, onTick);
         if (next.done === true) break;
         if (isAssignment(next.value)) {
-          this.onAssignment(next.value);
+          await this.onAssignment(next.value);
           continue;
         }
         const batch = next.value;
@@ -260,7 +265,9 @@ export class JobRunner {
       await this.writeOutputs(out, [], []);
       if (commits) await this.commit();
       // A last checkpoint: a stopped job goes on from here, a finished one is not run again.
-      if (io.checkpoints !== undefined && !finishedBefore) await this.checkpoint(io.checkpoints, !wasStopped && io.source.isBounded);
+      // (A consumer group's input that ended is not checkpointed: its state is then all emitted, and
+      // what the topic gets later must not meet an engine that has ended.)
+      if (io.checkpoints !== undefined && !finishedBefore && !(commits && !wasStopped)) await this.checkpoint(io.checkpoints, !wasStopped && io.source.isBounded);
       this.state = wasStopped ? 'stopped' : 'finished';
     } catch (error) {
       if (isReaderGone(error)) {
@@ -313,18 +320,53 @@ export class JobRunner {
    * A consumer group assigned partitions: reading starts again from their committed positions, so
    * the state starts again too (what was delivered is not emitted twice; see SourcePositions).
    */
-  private onAssignment(assignment: Assignment): void {
-    const { logger, clock } = this.io;
-    this.earlierStats.push(this.currentEngine.stats);
-    this.currentEngine = this.createEngine();
-    this.positions.onAssignment(assignment, this.currentEngine);
+  private async onAssignment(assignment: Assignment): Promise<void> {
+    const { logger, clock, checkpoints } = this.io;
+    const restored = checkpoints !== undefined && (await this.restoreAssignment(checkpoints, assignment));
+    if (!restored) {
+      this.earlierStats.push(this.currentEngine.stats);
+      this.currentEngine = this.createEngine();
+      this.positions.onAssignment(assignment, this.currentEngine);
+    }
     this.lastSeenAt.clear();
     const now = clock.now();
     for (const p of assignment.partitions) this.lastSeenAt.set(p.partition, now);
     logger.info(
       { job: this.options.name, partitions: assignment.partitions.map((p) => ({ partition: p.partition, offset: p.offset, resumes: p.resume !== null })) },
-      'partitions assigned: reading from the committed positions',
+      restored ? 'partitions assigned: state restored from a checkpoint of this assignment' : 'partitions assigned: reading from the committed positions',
     );
+  }
+
+  /**
+   * A consumer group's assignment with checkpoints: they are kept per set of partitions, and the
+   * newest good one of exactly this set restores the engine and the positions, and the partitions
+   * are read on from its offsets (not from the committed ones, which may be earlier). Returns false
+   * when there is none, or it does not cover a partition that has a committed position: then the
+   * state is rebuilt from the committed positions as without checkpoints.
+   */
+  private async restoreAssignment(checkpoints: CheckpointCoordinator, assignment: Assignment): Promise<boolean> {
+    await checkpoints.settle();
+    const partitions = assignment.partitions.map((p) => p.partition).sort((a, b) => a - b);
+    checkpoints.useScope(`partitions-${partitions.join('-')}`);
+    const restored = await checkpoints.restore(this.spec);
+    const encoded = restored?.manifest.positions as EncodedPositions | null | undefined;
+    if (restored === null || encoded === null || encoded === undefined) return false;
+    const covered = new Set(encoded.progress.map((p) => p.partition));
+    const missing = assignment.partitions.filter((p) => !covered.has(p.partition) && p.offset !== null);
+    if (missing.length > 0) {
+      this.io.logger.warn(
+        { job: this.options.name, checkpoint: restored.manifest.id, partitions: missing.map((p) => p.partition) },
+        'the checkpoint of this assignment has no position for partitions that have committed ones: rebuilding the state from the committed positions instead',
+      );
+      return false;
+    }
+    this.currentEngine = restored.engine;
+    this.positions.restore(encoded);
+    for (const p of partitions) restored.engine.onPartitionAssigned(p);
+    const offsets = [...this.positions.nextOffsets()].map(([partition, offset]) => ({ partition: Number(partition), offset }));
+    this.io.source.seekTo?.(offsets);
+    this.io.logger.info({ job: this.options.name, checkpoint: restored.manifest.id, offsets }, 'restored from checkpoint: reading the partitions on from its offsets');
+    return true;
   }
 
   /**
@@ -418,6 +460,7 @@ export class JobRunner {
         job: { name: this.options.name, fingerprint: jobFingerprint(this.spec), definition: JSON.parse(pipelineFingerprint(this.spec)) as unknown },
         snapshotFormat: SNAPSHOT_FORMAT_VERSION,
         source: { description: io.source.description, position: this.resumePosition },
+        positions: io.source.commit === undefined ? null : this.positions.encode(),
         sinks,
         counters: { records: this.records, blankLines: this.blankLines, badRecords: this.badRecords },
         summary: { ...gauges, events: stats.events, results: stats.results, lateRecords: stats.lateRecords, badRecords: this.badRecords },

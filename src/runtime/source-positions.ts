@@ -1,6 +1,6 @@
 // SourcePositions: what to commit for a source with a consumer group, and what is a replay.
 
-import { CommitTracker, type SafePoint } from '../core/positions/commit-tracker.js';
+import { CommitTracker, type EncodedProgress, type SafePoint } from '../core/positions/commit-tracker.js';
 import type { PartitionResume } from '../core/operator/window-aggregator.js';
 import type { Logger } from '../ports/logger.js';
 import type { Assignment, PartitionCommit, RawBatch, ResumePoint } from '../ports/source.js';
@@ -11,6 +11,13 @@ export interface ResumableEngine {
   resumePartitions(partitions: readonly PartitionResume[]): void;
   oldestRetainedTimeMs(): number;
   completeUpToMs(): number;
+}
+
+/** SourcePositions as a checkpoint keeps them. */
+export interface EncodedPositions {
+  readonly progress: readonly EncodedProgress[];
+  readonly replayUntil: readonly (readonly [string | number, number])[];
+  readonly resumed: readonly (readonly [string | number, ResumePoint])[];
 }
 
 const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
@@ -54,6 +61,27 @@ export class SourcePositions {
       resumes.push({ partition, completeUpToMs: orMinusInfinity(resume.completeUpToMs), maxEventTimeBeforeMs: orMinusInfinity(resume.maxEventTimeBeforeMs) });
     }
     engine.resumePartitions(resumes);
+  }
+
+  /** Everything it knows, JSON-safe, for a checkpoint. */
+  encode(): EncodedPositions {
+    return { progress: this.tracker.encode(), replayUntil: [...this.replayUntil], resumed: [...this.resumed] };
+  }
+
+  /** Takes over what a checkpoint kept (with the engine restored from the same checkpoint). */
+  restore(encoded: EncodedPositions): void {
+    this.tracker.restore(encoded.progress);
+    this.replayUntil.clear();
+    this.resumed.clear();
+    for (const [p, until] of encoded.replayUntil) this.replayUntil.set(p, until);
+    for (const [p, resume] of encoded.resumed) this.resumed.set(p, resume);
+  }
+
+  /** Where reading goes on per partition (the offset after the last record processed). */
+  nextOffsets(): Map<string | number, number> {
+    const next = new Map<string | number, number>();
+    for (const p of this.tracker.partitionIds()) next.set(p, this.tracker.nextOffset(p) as number);
+    return next;
   }
 
   /** A batch was processed; `maxEventTimeMs` is the latest event time in it (−Infinity if none). */

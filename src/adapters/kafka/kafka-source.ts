@@ -47,6 +47,8 @@ export class KafkaSource implements Source {
   private readonly nextOffsets = new Map<number, number>();
   private stopped = false;
   private connected = false;
+  /** Partitions sought to a checkpoint's offset whose first batch from there has not come yet. */
+  private readonly sought = new Map<number, number>();
   /**
    * Per assigned partition, the offset the next batch must start at: the committed offset, then the
    * end of the previous batch. A fetch sent before a rejoin can arrive after it, from the old
@@ -82,9 +84,33 @@ export class KafkaSource implements Source {
       const item = await this.handoff.next();
       if (item === null) return;
       if (item.generation !== this.generation) continue;
-      if ('kind' in item) this.takenGeneration = item.generation;
+      if ('kind' in item) {
+        this.takenGeneration = item.generation;
+        this.sought.clear();
+      } else {
+        // Fetched from the committed offset before the job sought elsewhere (seekTo).
+        const sought = this.sought.get(item.partition as number);
+        if (sought !== undefined) {
+          if (item.offsets?.first !== sought) continue;
+          this.sought.delete(item.partition as number);
+        }
+      }
       yield item;
     }
+  }
+
+  /** Reads the assigned partitions from these offsets (a restored checkpoint's) instead of the committed ones. */
+  seekTo(offsets: readonly { readonly partition: number; readonly offset: number }[]): void {
+    const { topic } = this.options;
+    for (const { partition, offset } of offsets) {
+      if (!this.assigned.has(partition)) continue;
+      this.sought.set(partition, offset);
+      this.expectedOffsets.set(partition, offset);
+      if (this.endOffsets !== null) this.nextOffsets.set(partition, offset);
+      this.consumer.seek({ topic, partition, offset: String(offset) });
+    }
+    this.logger.info({ topic, offsets }, 'kafka source: reading from the restored checkpoint\'s offsets');
+    this.endIfDone();
   }
 
   stop(): void {

@@ -82,4 +82,19 @@ describe('CommitTracker', () => {
     t.clear();
     expect(t.safePoint(0, 0)).toBeNull();
   });
+
+  it('answers the same after its progress went through JSON and back', () => {
+    const t = new CommitTracker();
+    t.resumeAt(0, 100, 500);
+    t.record(0, 100, 110, 400);
+    t.record(0, 110, 120, 900);
+    t.record(1, 7, 9, Number.NEGATIVE_INFINITY);
+    t.safePoint(0, 450);
+    const back = new CommitTracker();
+    back.restore(JSON.parse(JSON.stringify(t.encode())));
+    for (const oldest of [0, 450, 600, 1_000]) {
+      for (const p of [0, 1]) expect(back.safePoint(p, oldest), `partition ${p}, oldest ${oldest}`).toEqual(t.safePoint(p, oldest));
+    }
+    expect([back.nextOffset(0), back.nextOffset(1)]).toEqual([120, 9]);
+  });
 });

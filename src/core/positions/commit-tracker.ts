@@ -19,6 +19,17 @@ interface PartitionProgress {
   maxSoFarMs: number;
 }
 
+/** One partition's progress as JSON-safe data: blocks are [first, next, maxEventTime, maxBefore] (null: none). */
+export interface EncodedProgress {
+  readonly partition: string | number;
+  readonly next: number;
+  readonly maxSoFarMs: number | null;
+  readonly blocks: readonly (readonly [number, number, number | null, number | null])[];
+}
+
+const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
+const orMinusInfinity = (ms: number | null): number => ms ?? Number.NEGATIVE_INFINITY;
+
 /** Where to read again from, and the latest event time before it (to rebuild the watermark there). */
 export interface SafePoint {
   readonly offset: number;
@@ -73,6 +84,32 @@ export class CommitTracker {
   /** The offset after the last record read, or null when the partition is unknown. */
   nextOffset(partition: string | number): number | null {
     return this.partitions.get(partition)?.next ?? null;
+  }
+
+  /**
+   * The progress of every partition as JSON-safe data (a checkpoint keeps it, so that commits made
+   * after a restore still point where a restart without the checkpoint must read from).
+   */
+  encode(): EncodedProgress[] {
+    return [...this.partitions].map(([partition, p]) => ({
+      partition,
+      next: p.next,
+      maxSoFarMs: finiteOrNull(p.maxSoFarMs),
+      blocks: p.blocks.slice(p.head).map((b): [number, number, number | null, number | null] => [b.first, b.next, finiteOrNull(b.maxEventTimeMs), finiteOrNull(b.maxBeforeMs)]),
+    }));
+  }
+
+  /** Replaces all progress with what encode() gave. */
+  restore(encoded: readonly EncodedProgress[]): void {
+    this.partitions.clear();
+    for (const e of encoded) {
+      this.partitions.set(e.partition, {
+        blocks: e.blocks.map(([first, next, max, before]) => ({ first, next, maxEventTimeMs: orMinusInfinity(max), maxBeforeMs: orMinusInfinity(before) })),
+        head: 0,
+        next: e.next,
+        maxSoFarMs: orMinusInfinity(e.maxSoFarMs),
+      });
+    }
   }
 
   /**

@@ -73,7 +73,7 @@ function describeChange(before: unknown, after: unknown): string {
 }
 
 export class CheckpointCoordinator {
-  readonly repository: CheckpointRepository;
+  repository: CheckpointRepository;
   private nextId = 1;
   private lastStartedAt = Number.NEGATIVE_INFINITY;
   private writing: Promise<boolean> | null = null;
@@ -119,6 +119,14 @@ export class CheckpointCoordinator {
     if (loaded === null || engine === null) return null;
     this.restoredFrom = loaded.manifest.id;
     return { engine, manifest: loaded.manifest };
+  }
+
+  /**
+   * Keeps checkpoints apart per scope from now on (a consumer group's set of partitions): the
+   * state of one assignment only restores into the same assignment. Call when nothing is being written.
+   */
+  useScope(scope: string | null): void {
+    if (scope !== this.repository.scope) this.repository = this.repository.withScope(scope);
   }
 
   /** A checkpoint is due (none is being written, and the interval has passed since the last start). */

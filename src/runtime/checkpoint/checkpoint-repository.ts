@@ -2,7 +2,7 @@
 
 import { EngineError } from '../../core/errors.js';
 import type { CheckpointStore, StoredObject } from '../../ports/checkpoint-store.js';
-import { CHECKPOINT_PREFIX, ChunkDigest, checkpointIdOf, checkpointKeys, decodeManifest, encodeManifest, sha256, type CheckpointManifest } from './manifest.js';
+import { ChunkDigest, checkpointIdOf, checkpointKeys, checkpointPrefix, decodeManifest, encodeManifest, scopeOf, sha256, type CheckpointManifest } from './manifest.js';
 
 /** One checkpoint as a listing shows it: complete when its manifest was written. */
 export interface CheckpointEntry {
@@ -26,13 +26,32 @@ export interface SkippedCheckpoint {
 export type ManifestFields = Omit<CheckpointManifest, 'format' | 'formatVersion' | 'id' | 'state'> & { readonly snapshotFormat: number };
 
 export class CheckpointRepository {
-  constructor(readonly store: CheckpointStore) {}
+  /** `scope`: checkpoints kept apart from others in the same store (one per set of Kafka partitions); null for none. */
+  constructor(
+    readonly store: CheckpointStore,
+    readonly scope: string | null = null,
+  ) {}
+
+  /** The same store, another scope. */
+  withScope(scope: string | null): CheckpointRepository {
+    return new CheckpointRepository(this.store, scope);
+  }
+
+  /** Every scope that holds checkpoints in the store (null: the unscoped ones). */
+  async scopes(): Promise<(string | null)[]> {
+    const found = new Set<string | null>();
+    for (const o of await this.store.list('checkpoints/')) {
+      const scope = scopeOf(o.key);
+      if (scope !== undefined) found.add(scope);
+    }
+    return [...found].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
+  }
 
   /** Every checkpoint id found, oldest first (including incomplete ones). */
   async list(): Promise<CheckpointEntry[]> {
     const byId = new Map<number, StoredObject[]>();
-    for (const o of await this.store.list(CHECKPOINT_PREFIX)) {
-      const id = checkpointIdOf(o.key);
+    for (const o of await this.store.list(checkpointPrefix(this.scope))) {
+      const id = checkpointIdOf(o.key, this.scope);
       if (id === null) continue;
       let list = byId.get(id);
       if (list === undefined) byId.set(id, (list = []));
@@ -40,12 +59,12 @@ export class CheckpointRepository {
     }
     return [...byId]
       .sort(([a], [b]) => a - b)
-      .map(([id, objects]) => ({ id, objects, hasManifest: objects.some((o) => o.key === checkpointKeys(id).manifest) }));
+      .map(([id, objects]) => ({ id, objects, hasManifest: objects.some((o) => o.key === checkpointKeys(id, this.scope).manifest) }));
   }
 
   /** Reads and checks one checkpoint: its manifest's checksum, then its state's size and sha256. */
   async load(id: number): Promise<LoadedCheckpoint> {
-    const keys = checkpointKeys(id);
+    const keys = checkpointKeys(id, this.scope);
     const manifestBytes = await this.store.get(keys.manifest);
     if (manifestBytes === null) throw new EngineError('SNAPSHOT_CORRUPT', `checkpoint ${id} has no manifest (its writing did not finish)`);
     const manifest = decodeManifest(manifestBytes, id);
@@ -81,7 +100,7 @@ export class CheckpointRepository {
 
   /** Writes the state (streamed, hashed on the way) and then the manifest: only then is the checkpoint there. */
   async write(id: number, chunks: Iterable<Uint8Array>, fields: ManifestFields): Promise<CheckpointManifest> {
-    const keys = checkpointKeys(id);
+    const keys = checkpointKeys(id, this.scope);
     const digest = new ChunkDigest();
     function* hashed(): Generator<Uint8Array> {
       for (const chunk of chunks) {
@@ -104,7 +123,7 @@ export class CheckpointRepository {
 
   /** Deletes a checkpoint: the manifest first, so that a checkpoint half deleted is never picked up. */
   async delete(entry: CheckpointEntry): Promise<void> {
-    const manifest = checkpointKeys(entry.id).manifest;
+    const manifest = checkpointKeys(entry.id, this.scope).manifest;
     if (entry.hasManifest) await this.store.delete(manifest);
     for (const o of entry.objects) if (o.key !== manifest) await this.store.delete(o.key);
   }

@@ -7,18 +7,35 @@ import type { ResumePosition } from '../../ports/source.js';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 
-/** Checkpoint `id` is kept under `checkpoints/chk-<id, 10 digits>/`: keys sort by id. */
-export const CHECKPOINT_PREFIX = 'checkpoints/chk-';
+/**
+ * Checkpoint `id` is kept under `checkpoints/chk-<id, 10 digits>/` (keys sort by id), or under
+ * `checkpoints/<scope>/chk-…/` when checkpoints are kept per scope (per set of Kafka partitions).
+ */
+function base(scope: string | null): string {
+  return scope === null ? 'checkpoints' : `checkpoints/${scope}`;
+}
 
-export function checkpointKeys(id: number): { readonly dir: string; readonly state: string; readonly manifest: string } {
-  const dir = `${CHECKPOINT_PREFIX}${String(id).padStart(10, '0')}`;
+export function checkpointPrefix(scope: string | null = null): string {
+  return `${base(scope)}/chk-`;
+}
+
+export function checkpointKeys(id: number, scope: string | null = null): { readonly dir: string; readonly state: string; readonly manifest: string } {
+  const dir = `${checkpointPrefix(scope)}${String(id).padStart(10, '0')}`;
   return { dir, state: `${dir}/state.bin`, manifest: `${dir}/manifest.json` };
 }
 
-/** The id of a key under CHECKPOINT_PREFIX, or null. */
-export function checkpointIdOf(key: string): number | null {
-  const m = /^checkpoints\/chk-(\d{10})\//.exec(key);
+/** The id of a key of the scope's checkpoints, or null. */
+export function checkpointIdOf(key: string, scope: string | null = null): number | null {
+  const prefix = checkpointPrefix(scope);
+  if (!key.startsWith(prefix)) return null;
+  const m = /^(\d{10})\//.exec(key.slice(prefix.length));
   return m === null ? null : Number(m[1]);
+}
+
+/** The scope of a checkpoint key (null for unscoped ones), or undefined when it is not one. */
+export function scopeOf(key: string): string | null | undefined {
+  const m = /^checkpoints\/(?:([A-Za-z0-9._=-]+)\/)?chk-\d{10}\//.exec(key);
+  return m === null ? undefined : (m[1] ?? null);
 }
 
 export interface CheckpointManifest {
@@ -37,6 +54,8 @@ export interface CheckpointManifest {
   readonly source: { readonly description: string; readonly position: ResumePosition | null };
   /** Per output (results, deadLetters, lateRecords): what a committable sink must publish, or null. */
   readonly sinks: Readonly<Record<string, SinkCommit | null>>;
+  /** Sources with a consumer group: the positions per partition (SourcePositions), null otherwise. */
+  readonly positions?: unknown;
   /** The runner's totals, carried on by a restored run. */
   readonly counters: { readonly records: number; readonly blankLines: number; readonly badRecords: number };
   /** What the state held, for `tally checkpoints inspect` (not needed to restore). */
