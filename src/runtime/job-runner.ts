@@ -93,6 +93,8 @@ export class JobRunner {
   private blankLines = 0;
   private badRecords = 0;
   private error: string | null = null;
+  /** A consumer group has assigned partitions to the job. */
+  private hasAssignment = false;
   /** Where the source goes on after the last batch processed (sources that can resume). */
   private resumePosition: ResumePosition | null = null;
 
@@ -182,7 +184,7 @@ export class JobRunner {
       this.releaseIdlePartitions(now, out);
       await this.writeOutputs(out, [], []);
       if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
-      if (io.checkpoints?.isDue(now) === true) await this.checkpoint(io.checkpoints, false);
+      if (io.checkpoints?.isDue(now) === true && this.canCheckpoint()) await this.checkpoint(io.checkpoints, false);
     };
     try {
       // Inside the try: a restore that fails (a changed job, a shortened file, an unreadable store)
@@ -241,7 +243,7 @@ export class JobRunner {
         await this.writeOutputs(out, bad, late);
         if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
         if (io.checkpoints !== undefined) {
-          if (io.checkpoints.isDue(now)) await this.checkpoint(io.checkpoints, false);
+          if (io.checkpoints.isDue(now) && this.canCheckpoint()) await this.checkpoint(io.checkpoints, false);
           // Input read ahead resolves without a turn of the event loop, so a busy job would starve
           // the checkpoint being stored: let its I/O callbacks run once per batch.
           else if (io.checkpoints.isWriting) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -267,7 +269,9 @@ export class JobRunner {
       // A last checkpoint: a stopped job goes on from here, a finished one is not run again.
       // (A consumer group's input that ended is not checkpointed: its state is then all emitted, and
       // what the topic gets later must not meet an engine that has ended.)
-      if (io.checkpoints !== undefined && !finishedBefore && !(commits && !wasStopped)) await this.checkpoint(io.checkpoints, !wasStopped && io.source.isBounded);
+      if (io.checkpoints !== undefined && !finishedBefore && !(commits && !wasStopped) && this.canCheckpoint()) {
+        await this.checkpoint(io.checkpoints, !wasStopped && io.source.isBounded);
+      }
       this.state = wasStopped ? 'stopped' : 'finished';
     } catch (error) {
       if (isReaderGone(error)) {
@@ -323,6 +327,7 @@ export class JobRunner {
   private async onAssignment(assignment: Assignment): Promise<void> {
     const { logger, clock, checkpoints } = this.io;
     const restored = checkpoints !== undefined && (await this.restoreAssignment(checkpoints, assignment));
+    this.hasAssignment = true;
     if (!restored) {
       this.earlierStats.push(this.currentEngine.stats);
       this.currentEngine = this.createEngine();
@@ -335,6 +340,11 @@ export class JobRunner {
       { job: this.options.name, partitions: assignment.partitions.map((p) => ({ partition: p.partition, offset: p.offset, resumes: p.resume !== null })) },
       restored ? 'partitions assigned: state restored from a checkpoint of this assignment' : 'partitions assigned: reading from the committed positions',
     );
+  }
+
+  /** A consumer group's state belongs to its assignment: none is checkpointed before the first one. */
+  private canCheckpoint(): boolean {
+    return this.io.source.commit === undefined || this.hasAssignment;
   }
 
   /**

@@ -1,0 +1,73 @@
+// A Kafka job with checkpoints: killed mid-run, it restores its state and reads on from the checkpoint's offsets.
+
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-broker.mjs';
+import { compacted, keyedByUser, produce, readTopic } from '../../support/kafka/topics.js';
+import { hasPartitions, startTally } from '../../support/kafka/tally-process.js';
+import { runTally, tempDir, writeText } from '../cli-support.js';
+import { clickLines, comparable, expectKeyedAndIdempotent, jobYaml, runFromFile } from './kafka-support.js';
+
+let kafka: MockKafka;
+
+beforeAll(async () => {
+  // 8 partitions: the test broker keeps 5 MiB a partition, and users keyed onto 4 would overflow the hottest.
+  kafka = await startMockKafka({ brokers: 1, topics: { clicks_ckpt: 8 } });
+}, 120_000);
+
+afterAll(async () => {
+  await kafka?.stop();
+});
+
+describe('Kafka with checkpoints', () => {
+  it('killed twice mid-run: each restart restores a checkpoint of its partitions, and the results are those of an uninterrupted run', async () => {
+    const dir = tempDir();
+    const lines = clickLines(60_000, 5);
+    await produce(kafka.bootstrap, 'clicks_ckpt', keyedByUser(lines));
+    const expected = await runFromFile(dir, lines);
+    const brokers = `[${kafka.brokers.join(', ')}]`;
+    writeText(
+      dir,
+      'job.yaml',
+      jobYaml({
+        source: `{ type: kafka, brokers: ${brokers}, topic: clicks_ckpt, groupId: ckpt, stopAt: end, commitInterval: 200ms, sessionTimeout: 4s, heartbeatInterval: 500ms }`,
+        sink: `{ type: kafka, brokers: ${brokers}, topic: results_ckpt, batchSize: 200 }`,
+        deadLetter: 'out/bad.ndjson',
+        lateOutput: 'out/late.ndjson',
+        extra: 'checkpoint: { store: file://./state, interval: 300ms, retain: 2 }',
+      }),
+    );
+
+    const restoredLogs: Record<string, unknown>[] = [];
+    for (let run = 0; run < 2; run++) {
+      const tally = startTally(['run', 'job.yaml'], dir);
+      await tally.waitForLog(hasPartitions);
+      // Killed once this run has stored two checkpoints of its own.
+      let stored = 0;
+      await tally.waitForLog((l) => l.msg === 'checkpoint stored' && ++stored === 2, 60_000);
+      tally.child.kill('SIGKILL');
+      expect((await tally.exited).signal).toBe('SIGKILL');
+      restoredLogs.push(...tally.stderrLines.filter((l) => l.includes('restored from checkpoint')).map((l) => JSON.parse(l) as Record<string, unknown>));
+    }
+    const final = await runTally(['run', 'job.yaml'], { cwd: dir });
+    expect(final.code, final.stderr.slice(-3000)).toBe(0);
+    for (const l of final.stderr.split('\n').filter((x) => x.includes('restored from checkpoint'))) restoredLogs.push(JSON.parse(l) as Record<string, unknown>);
+
+    // Both restarts restored a checkpoint of the eight partitions and read on from its offsets.
+    expect(restoredLogs.length).toBe(2);
+    for (const log of restoredLogs) {
+      const offsets = log.offsets as { partition: number; offset: number }[];
+      expect(offsets.map((o) => o.partition).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(offsets.reduce((n, o) => n + o.offset, 0)).toBeGreaterThan(0);
+    }
+    // Each restart went on from further on than the one before.
+    const progress = restoredLogs.map((l) => (l.offsets as { offset: number }[]).reduce((n, o) => n + o.offset, 0));
+    expect(progress[1]).toBeGreaterThan(progress[0] as number);
+    expect(readdirSync(join(dir, 'state', 'checkpoints'))).toEqual(['partitions-0-1-2-3-4-5-6-7']);
+
+    const published = await readTopic(kafka.bootstrap, 'results_ckpt');
+    expectKeyedAndIdempotent(published);
+    expect(comparable([...compacted(published).values()])).toEqual(comparable(expected.results));
+  }, 240_000);
+});
