@@ -23,6 +23,8 @@ import type { Writable } from 'node:stream';
 import { pinoLogger } from './adapters/logging/pino-logger.js';
 import { formatDeadLetter, formatLateRecord, type DeadLetter, type LateOutputRecord } from './runtime/side-records.js';
 import { CommittedFileSink } from './adapters/sinks/committed-file.js';
+import { buildPartitionedSink } from './adapters/sinks/partitioned-files.js';
+import { partitionedSinkProblem } from './config/io-schema.js';
 import { openStore } from './adapters/checkpoint-stores/open-store.js';
 import { CheckpointCoordinator } from './runtime/checkpoint/checkpoint-coordinator.js';
 import { CheckpointRepository } from './runtime/checkpoint/checkpoint-repository.js';
@@ -61,11 +63,19 @@ export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Num
   }
 }
 
-export function buildResultSink(spec: SinkSpec, job: JobSpec, logger: Logger = silentLogger): Sink<WindowResult> {
-  const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, job.emit === 'update');
+export async function buildResultSink(spec: SinkSpec, job: JobSpec, logger: Logger = silentLogger): Promise<Sink<WindowResult>> {
+  const outputNames = new AggregatePlan(job.aggregations).outputNames;
+  const formatter = new ResultFormatter(outputNames, job.emit === 'update');
   const format = (r: WindowResult): string => formatter.format(r);
   switch (spec.type) {
-    case 'file': return fileOutput(spec.path, format, job);
+    case 'file': {
+      if (spec.partitioned !== true) return fileOutput(spec.path, format, job);
+      const problem = partitionedSinkProblem({ sink: spec, source: job.source, checkpoint: job.checkpoint });
+      if (problem !== null || job.checkpoint === null) throw new EngineError('CONFIG_INVALID', `sink: ${problem ?? 'needs checkpoints'}`, { path: 'sink' });
+      // The sink's store takes the checkpoint section's s3 and webhdfs settings.
+      const store = await openStore(spec.path, job.checkpoint);
+      return await buildPartitionedSink(store, { format: spec.format, rollSizeBytes: spec.rollSizeBytes, keyFields: job.keyBy, outputNames, isUpdateMode: job.emit === 'update' });
+    }
     case 'stdout': return NdjsonStreamSink.toStream('stdout', process.stdout, format);
     case 'kafka':
       return new KafkaSink(createKafka(spec, logger), { topic: spec.topic, batchSize: spec.batchSize, key: resultKey, value: format }, logger);
@@ -127,7 +137,7 @@ export async function buildJob(job: JobSpec, options: BuildOptions = {}): Promis
     },
     {
       source,
-      results: buildResultSink(job.sink, job, logger),
+      results: await withJobHistory(await buildResultSink(job.sink, job, logger), job, clock, logger),
       deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger, job),
       lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger, job),
       clock,
@@ -135,6 +145,21 @@ export async function buildJob(job: JobSpec, options: BuildOptions = {}): Promis
       ...(checkpoints === undefined ? {} : { checkpoints }),
     },
   );
+}
+
+/** With a history section, results are also kept in the embedded results history (docs/history.md). */
+async function withJobHistory(results: Sink<WindowResult>, job: JobSpec, clock: Clock, logger: Logger): Promise<Sink<WindowResult>> {
+  if (job.history === null) return results;
+  // Loaded on demand: the embedded database is only needed by jobs that keep a history.
+  const [{ LmdbResultsHistory }, { withHistory }] = await Promise.all([import('./adapters/history/lmdb-history.js'), import('./adapters/history/history-sink.js')]);
+  const history = LmdbResultsHistory.open({
+    path: job.history.path,
+    outputNames: new AggregatePlan(job.aggregations).outputNames,
+    retainMs: job.history.retainMs,
+    maxResults: job.history.maxResults,
+    clock,
+  });
+  return withHistory(results, history, { clock, logger });
 }
 
 /** The service's logger: JSON lines on standard error. */

@@ -70,6 +70,7 @@ describe('describeJob', () => {
         '  late records  file out/late.ndjson',
         'records       at most 1 MiB each; a longer record is a bad record (TOO_LARGE)',
         'checkpoints   none: a restarted job starts from the beginning',
+        'history       none: emitted results are not kept for querying',
       ].join('\n'),
     );
   });
@@ -143,6 +144,18 @@ describe('describeJob', () => {
     expect(text).toContain(
       'emit          update: every 2s of processing time, each open window and key that changed is emitted again with a rising revision; when the window closes its last revision is emitted with final: true',
     );
+  });
+});
+
+describe('describeJob: partitioned result files', () => {
+  it('names the store, the format, the partitions and the roll size', () => {
+    const job = (sink: JobInput['sink']) =>
+      describeJob(defineJob({ name: 'j', source: { type: 'file', path: 'e.ndjson' }, windows: [{ name: 'w', tumbling: '1m' }], sink, checkpoint: { store: 'file://./state' } }));
+    expect(job({ type: 'file', path: 's3://bucket/clicks', format: 'parquet', rollSize: '8MiB' })).toContain(
+      "  results       partitioned Parquet files in s3://bucket/clicks, window=<name>/dt=<yyyy-mm-dd>/hour=<hh> of each window's start in UTC, a new part file every 8 MiB; published with each stored checkpoint\n",
+    );
+    expect(job({ type: 'file', path: 'out', partitioned: true })).toContain('  results       partitioned NDJSON files in file://out, window=<name>');
+    expect(job({ type: 'file', path: 'out' })).toContain('  results       file out (NDJSON)\n');
   });
 });
 

@@ -50,6 +50,12 @@ export function describeJob(spec: JobSpec): string {
       ? 'checkpoints   none: a restarted job starts from the beginning'
       : `checkpoints   every ${spellDuration(c.intervalMs)} to ${c.store}, keeping the last ${c.retain}; a restart goes on from the newest good one, and file outputs show only what a stored checkpoint covers`,
   );
+  const h = spec.history;
+  lines.push(
+    h === null
+      ? 'history       none: emitted results are not kept for querying'
+      : `history       results kept in ${h.path} for ${spellDuration(h.retainMs)} after their window ends (at most ${formatCount(h.maxResults)} window instances), the latest revision of each`,
+  );
   return lines.join('\n');
 }
 
@@ -183,7 +189,12 @@ function describeSink(sink: SinkSpec): string {
     case 'stdout':
       return 'standard output (NDJSON)';
     case 'file':
-      return `file ${sink.path} (NDJSON)`;
+      if (sink.partitioned !== true) return `file ${sink.path} (NDJSON)`;
+      return (
+        `partitioned ${sink.format === 'parquet' ? 'Parquet' : 'NDJSON'} files in ${sink.path}, ` +
+        `window=<name>/dt=<yyyy-mm-dd>/hour=<hh> of each window's start in UTC, a new part file every ${describeBytes(sink.rollSizeBytes)}; ` +
+        'published with each stored checkpoint'
+      );
     case 'kafka':
       return `kafka topic ${sink.topic} on ${sink.brokers.join(', ')} (JSON, keyed by window, start and key, so a compacted topic keeps the latest revision)`;
   }

@@ -3,9 +3,10 @@
 import { z } from 'zod';
 import { readTimestamp } from '../core/event/timestamp.js';
 import { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
-import type { SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
+import type { FileSinkSpec, JobSpec, PartitionedFileSinkSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
 import { kafkaOutputSchema, kafkaSinkSchema, kafkaSourceSchema } from './kafka-schema.js';
-import { expecting, fail, nonEmptyString, strictObject, typedUnion, wholeNumber } from './schema-kit.js';
+import { expecting, fail, nonEmptyString, oneOf, strictObject, typedUnion, wholeNumber } from './schema-kit.js';
+import { formatCount } from './text.js';
 
 // ---------------------------------------------------------------------------------------------
 // Source, sink, side outputs
@@ -63,11 +64,115 @@ export const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type
   };
 });
 
+// ---------------------------------------------------------------------------------------------
+// File sink: one NDJSON file, or partitioned part files in a store
+
+export const PARTITIONED_SINK_DEFAULTS = { format: 'ndjson', rollSizeBytes: 64 * 1_048_576 } as const;
+const ROLL_SIZE_LIMITS = { min: 1_024, max: 1_073_741_824 } as const;
+const PART_FORMATS = ['ndjson', 'parquet'] as const;
+
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1_024, mib: 1_048_576, gib: 1_073_741_824 };
+const BYTE_WORDS = 'a size: a whole number of bytes, or a number with a unit (KiB, MiB, GiB, KB, MB, GB), e.g. 64MiB';
+
+/** A size in bytes from ROLL_SIZE_LIMITS.min to .max: `67108864`, `64MiB`, `64 MiB`, `500MB`. */
+const rollSize = z.union([z.string(), z.number()], expecting(BYTE_WORDS)).transform((value, ctx) => {
+  let bytes: number | null = typeof value === 'number' ? value : null;
+  if (typeof value === 'string') {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(value);
+    const unit = BYTE_UNITS[(match?.[2] ?? 'b').toLowerCase()];
+    if (match !== null && unit !== undefined) bytes = Math.round(Number(match[1]) * unit);
+  }
+  if (bytes === null || !Number.isInteger(bytes)) {
+    fail(ctx, `${JSON.stringify(value)} is not ${BYTE_WORDS}`);
+    return z.NEVER;
+  }
+  if (bytes < ROLL_SIZE_LIMITS.min || bytes > ROLL_SIZE_LIMITS.max) {
+    fail(ctx, `must be from 1 KiB to 1 GiB (a part is held in memory until it is rolled), found ${formatCount(bytes)} bytes`);
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const FILE_SINK_WORDS =
+  'a file sink: { type: file, path: <file> }, or partitioned files: { type: file, path: <directory, s3:// or webhdfs:// URL>, format: ndjson | parquet, rollSize: <bytes> }';
+
+const fileSinkObject = strictObject(
+  {
+    type: z.literal('file'),
+    path: filePath,
+    format: oneOf(PART_FORMATS, 'file format').optional(),
+    rollSize: rollSize.optional(),
+    partitioned: z.boolean(expecting('true or false')).optional(),
+  },
+  FILE_SINK_WORDS,
+);
+
+const STORE_URL_WORDS = 'a local path, file://<dir>, s3://<bucket>/<prefix> or webhdfs://<namenode:port>/<path>';
+
+/** The store URL of a partitioned sink's path (a plain path is a local directory), or null after reporting why not. */
+function partitionedStoreUrl(path: string, ctx: z.core.$RefinementCtx): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1]?.toLowerCase();
+  const problem = (why: string): null => {
+    fail(ctx, `${JSON.stringify(path)} ${why}`, ['path']);
+    return null;
+  };
+  if (scheme === undefined) return `file://${path}`;
+  if (scheme === 'file') return path.length > 'file://'.length ? path : problem(`names no directory; expected ${STORE_URL_WORDS}`);
+  if (scheme === 's3') {
+    return /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(path) ? path : problem("is not s3://<bucket>/<prefix>: bucket names are 3-63 lowercase letters, digits, '.' and '-'");
+  }
+  if (scheme === 'webhdfs' || scheme === 'swebhdfs') return /^s?webhdfs:\/\/[^/:]+(:\d+)?\/.+/.test(path) ? path : problem(`is not ${scheme}://<namenode>:<port>/<absolute path>`);
+  return problem(`has scheme ${scheme}:; expected ${STORE_URL_WORDS}`);
+}
+
+/**
+ * A plain local path with no other option is one NDJSON file, as it always was. A store URL, or a
+ * path with `format`, `rollSize` or `partitioned: true`, is a directory of partitioned part files.
+ */
+function toFileSink(sink: z.output<typeof fileSinkObject>, ctx: z.core.$RefinementCtx): FileSinkSpec | PartitionedFileSinkSpec {
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(sink.path);
+  const hasOptions = sink.format !== undefined || sink.rollSize !== undefined;
+  if (sink.partitioned === false) {
+    if (isUrl) fail(ctx, `${JSON.stringify(sink.path)} is a store URL, which holds partitioned files only: leave partitioned out, or give a local file path for one NDJSON file`, ['partitioned']);
+    else if (hasOptions) fail(ctx, 'format and rollSize are options of partitioned files: leave them out for one NDJSON file, or leave partitioned out', ['partitioned']);
+    return { type: 'file', path: sink.path };
+  }
+  if (!isUrl && !hasOptions && sink.partitioned !== true) return { type: 'file', path: sink.path };
+  const url = partitionedStoreUrl(sink.path, ctx);
+  if (url === null) return z.NEVER;
+  return {
+    type: 'file',
+    partitioned: true,
+    path: url,
+    format: sink.format ?? PARTITIONED_SINK_DEFAULTS.format,
+    rollSizeBytes: sink.rollSize ?? PARTITIONED_SINK_DEFAULTS.rollSizeBytes,
+  };
+}
+
 export const sinkSchema = typedUnion('sink', ['file', 'stdout', 'kafka'], 'a sink: { type: stdout }, { type: file, path: <file> } or { type: kafka, brokers, topic }', [
-  strictObject({ type: z.literal('file'), path: filePath }, 'a file sink: { type: file, path: <file> }'),
+  fileSinkObject,
   strictObject({ type: z.literal('stdout') }, 'a stdout sink: { type: stdout }'),
   kafkaSinkSchema,
-]);
+]).transform((sink, ctx): SinkSpec => (sink.type === 'file' ? toFileSink(sink, ctx) : sink));
+
+/**
+ * Why a job cannot have its partitioned sink, or null: its part files are published with
+ * checkpoints, so it needs a checkpoint section, and a source that restores from one at the start
+ * (a consumer group restores per assignment, and its outputs are written as results come).
+ */
+export function partitionedSinkProblem(job: Pick<JobSpec, 'sink' | 'source' | 'checkpoint'>): string | null {
+  if (job.sink.type !== 'file' || job.sink.partitioned !== true) return null;
+  if (job.checkpoint === null) {
+    return (
+      `partitioned files (${job.sink.path}) are published with checkpoints, and the job has none: add a checkpoint section, ` +
+      "e.g. checkpoint: { store: file://./state, interval: 10s }, or write one NDJSON file (sink: { type: file, path: results.ndjson })"
+    );
+  }
+  if (job.source.type === 'kafka') {
+    return 'partitioned files are not yet written from a kafka source: its checkpoints restore per partition assignment. Use a file or generator source, or write one NDJSON file';
+  }
+  return null;
+}
 
 const SIDE_OUTPUT_WORDS = "a file path, 'stdout', 'stderr', { type: file, path: <file> } or { type: kafka, brokers, topic }";
 

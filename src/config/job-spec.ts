@@ -58,8 +58,30 @@ export interface KafkaOutputSpec {
   readonly clientId: string;
 }
 
-/** Where results go: an NDJSON file, standard output, or a Kafka topic. */
-export type SinkSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | KafkaSinkSpec;
+/** One NDJSON file on the local disk (committed with checkpoints when the job has them). */
+export interface FileSinkSpec {
+  readonly type: 'file';
+  readonly path: string;
+  readonly partitioned?: false;
+}
+
+/**
+ * Rolled NDJSON or Parquet part files under Hive-style partitions
+ * (`window=<name>/dt=<yyyy-mm-dd>/hour=<hh>/part-<checkpoint>-<n>.<format>`, by the window's start
+ * in UTC) in a store, published with checkpoints (docs/partitioned-output.md).
+ */
+export interface PartitionedFileSinkSpec {
+  readonly type: 'file';
+  readonly partitioned: true;
+  /** The store URL: file://<dir> (a plain directory path becomes one), s3://<bucket>/<prefix> or (s)webhdfs://<namenode:port>/<path>. */
+  readonly path: string;
+  readonly format: 'ndjson' | 'parquet';
+  /** A part file is closed and a new one started once it holds this many bytes. */
+  readonly rollSizeBytes: number;
+}
+
+/** Where results go: an NDJSON file, partitioned files in a store, standard output, or a Kafka topic. */
+export type SinkSpec = FileSinkSpec | PartitionedFileSinkSpec | { readonly type: 'stdout' } | KafkaSinkSpec;
 
 /** Where dead-letter or late records go: a file path, standard output / standard error, or a Kafka topic. */
 export type SideOutputSpec = { readonly type: 'file'; readonly path: string } | { readonly type: 'stdout' } | { readonly type: 'stderr' } | KafkaOutputSpec;
@@ -73,6 +95,16 @@ export interface CheckpointSpec {
   readonly retain: number;
   readonly s3: { readonly endpoint?: string; readonly region?: string; readonly pathStyle?: boolean } | null;
   readonly webhdfs: { readonly user?: string } | null;
+}
+
+/** The results history of a job (docs/history.md). */
+export interface HistorySpec {
+  /** The directory of the embedded store (LMDB), relative to the working directory unless absolute. */
+  readonly path: string;
+  /** Results whose end is more than this before now (or before the newest result's end, if earlier) are removed. */
+  readonly retainMs: number;
+  /** At most this many window instances are kept; the ones that end first go beyond it. */
+  readonly maxResults: number;
 }
 
 /** A whole job: what to compute (PipelineSpec), where from, where to, and the record limits. */
@@ -91,4 +123,6 @@ export interface JobSpec extends PipelineSpec {
   readonly updateIntervalMs: number;
   /** Checkpoints of the state and positions; null: none (a restart starts from the beginning). */
   readonly checkpoint: CheckpointSpec | null;
+  /** Emitted results kept for querying; null: none. */
+  readonly history: HistorySpec | null;
 }

@@ -46,6 +46,7 @@ describe('jobSchema defaults', () => {
       maxRecordBytes: 1_048_576,
       updateIntervalMs: 1_000,
       checkpoint: null,
+      history: null,
     });
   });
 
@@ -63,7 +64,7 @@ describe('jobSchema defaults', () => {
   it('rejects a job that is not a mapping', () => {
     const result = validateJob(['name']);
     expect(result.ok || result.problems.map((p) => p.message)).toEqual([
-      'expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, found a list',
+      'expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, found a list',
     ]);
   });
 });
@@ -80,7 +81,7 @@ describe('unknown keys', () => {
 
   it('lists the known keys when none is near', () => {
     expect(problemsOf({ colour: 'blue' })).toEqual([
-      "colour: unknown key 'colour' (known keys: name, source, keyBy, filter, windows, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint)",
+      "colour: unknown key 'colour' (known keys: name, source, keyBy, filter, windows, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history)",
     ]);
   });
 

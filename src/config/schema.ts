@@ -17,6 +17,8 @@ import { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
 import type { JobSpec } from './job-spec.js';
 import { sideOutputSchema, sinkSchema, sourceSchema } from './io-schema.js';
 import { checkpointSchema } from './checkpoint-schema.js';
+import { historySchema, historySpecOf } from './history-schema.js';
+import { partitionedSinkProblem } from './io-schema.js';
 import { duration, expectedMessage, expecting, fail, oneOf, patternString, strictObject, wholeNumber } from './schema-kit.js';
 
 export { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
@@ -438,7 +440,7 @@ const emitSchema = z
 // ---------------------------------------------------------------------------------------------
 // The job
 
-const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint';
+const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history';
 
 const jobObject = strictObject(
   {
@@ -455,6 +457,7 @@ const jobObject = strictObject(
     lateOutput: sideOutputSchema.optional(),
     maxRecordBytes: wholeNumber(1, JOB_LIMITS.maxRecordBytes, ' (64 MiB)').optional(),
     checkpoint: checkpointSchema.optional(),
+    history: historySchema.optional(),
   },
   JOB_WORDS,
 );
@@ -480,8 +483,15 @@ function checkResumableSource(job: z.output<typeof jobObject>, ctx: z.core.$Refi
   }
 }
 
+/** Partitioned result files are published with checkpoints (io-schema.ts says when they cannot be). */
+function checkPartitionedSink(job: z.output<typeof jobObject>, ctx: z.core.$RefinementCtx): void {
+  if (job.sink === undefined) return;
+  const problem = partitionedSinkProblem({ sink: job.sink, source: job.source, checkpoint: job.checkpoint ?? null });
+  if (problem !== null) fail(ctx, problem, ['sink']);
+}
+
 /** The job file (YAML, JSON or a TypeScript object) → JobSpec, with defaults filled in. */
-export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).superRefine(checkResumableSource).transform(
+export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).superRefine(checkResumableSource).superRefine(checkPartitionedSink).transform(
   (job): JobSpec => ({
     name: job.name,
     source: job.source,
@@ -501,6 +511,7 @@ export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).superRe
     maxRecordBytes: job.maxRecordBytes ?? JOB_DEFAULTS.maxRecordBytes,
     updateIntervalMs: job.emit?.intervalMs ?? JOB_DEFAULTS.updateIntervalMs,
     checkpoint: job.checkpoint ?? null,
+    history: job.history === undefined ? null : historySpecOf(job.history, job.checkpoint ?? null),
   }),
 );
 

@@ -6,8 +6,11 @@ import { dirname, join, relative, sep } from 'node:path';
 import { EngineError } from '../../core/errors.js';
 import { assertStoreKey, type CheckpointStore, type StoredObject } from '../../ports/checkpoint-store.js';
 
-/** Temporaries start with '~', which no valid key part can: listings skip them. */
-const TEMP_PREFIX = '~tmp-';
+/**
+ * Temporaries hold '~', which no valid key part can (listings skip them), and start with '.', so
+ * that tools reading a whole directory (Hive, Spark) skip one a crash left behind.
+ */
+const TEMP_PREFIX = '.~tmp-';
 
 /** Out of space, too many open files, I/O trouble: a later attempt may succeed. */
 const RETRIABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY']);
@@ -88,7 +91,7 @@ export class LocalDirStore implements CheckpointStore {
       throw error;
     }
     for (const entry of entries) {
-      if (entry.name.startsWith('~')) continue;
+      if (entry.name.includes('~')) continue;
       const path = join(dir, entry.name);
       const key = relative(this.root, path).split(sep).join('/');
       if (entry.isDirectory()) {

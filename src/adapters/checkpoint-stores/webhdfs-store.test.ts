@@ -54,7 +54,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<EngineError> {
   throw new Error('expected a rejection');
 }
 
-const isTemporary = (path: string): boolean => path.split('/').pop()?.startsWith('~tmp-') ?? false;
+const isTemporary = (path: string): boolean => path.split('/').pop()?.startsWith('.~tmp-') ?? false;
 
 describe('WebHdfsStore.parseUrl', () => {
   it('maps webhdfs:// to http and swebhdfs:// to https, keeping host, port and path', () => {
@@ -136,7 +136,7 @@ describe('WebHdfsStore over the WebHDFS protocol', () => {
     expect(toDatanode?.query['namenoderpcaddress']).toBeDefined();
     expect(toDatanode?.bodyBytes).toBe(11);
     expect(toDatanode?.headers['transfer-encoding']).toBe('chunked');
-    expect(toNamenode?.path).toMatch(/^\/tally\/state\/chk-0000000001\/~tmp-[0-9a-f-]+$/);
+    expect(toNamenode?.path).toMatch(/^\/tally\/state\/chk-0000000001\/\.~tmp-[0-9a-f-]+$/);
 
     const rename = fake.requests.find((r) => r.op === 'RENAME');
     expect(rename?.path).toBe(toNamenode?.path);

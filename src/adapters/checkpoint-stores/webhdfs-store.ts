@@ -51,8 +51,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_PORTS = { webhdfs: '9870', swebhdfs: '9871' } as const;
 /** One path part of a valid key (see assertStoreKey); temporaries and foreign names never match. */
 const KEY_PART = /^[A-Za-z0-9._=-]+$/;
-/** Temporaries start with '~', which no valid key contains, so list, get and delete can never name one. */
-const TEMP_PREFIX = '~tmp-';
+/** Temporaries hold '~', which no valid key contains (list, get and delete never name one), and start with '.' so that Hive and Spark skip one a crash left. */
+const TEMP_PREFIX = '.~tmp-';
 /** Server-side conditions that pass: a standby or starting namenode, or one asking the client to retry. */
 const RETRIABLE_EXCEPTIONS = new Set(['StandbyException', 'RetriableException', 'SafeModeException']);
 const NEVER_RETRIABLE_EXCEPTIONS = new Set(['AccessControlException', 'AuthorizationException', 'SecurityException']);

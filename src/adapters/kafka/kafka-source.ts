@@ -47,6 +47,8 @@ export class KafkaSource implements Source {
   private readonly nextOffsets = new Map<number, number>();
   private stopped = false;
   private connected = false;
+  /** Counts seekTo calls: a batch handed over across one is from before it. */
+  private seeks = 0;
   /** Partitions sought to a checkpoint's offset whose first batch from there has not come yet. */
   private readonly sought = new Map<number, number>();
   /**
@@ -102,6 +104,7 @@ export class KafkaSource implements Source {
   /** Reads the assigned partitions from these offsets (a restored checkpoint's) instead of the committed ones. */
   seekTo(offsets: readonly { readonly partition: number; readonly offset: number }[]): void {
     const { topic } = this.options;
+    this.seeks++;
     for (const { partition, offset } of offsets) {
       if (!this.assigned.has(partition)) continue;
       this.sought.set(partition, offset);
@@ -215,6 +218,7 @@ export class KafkaSource implements Source {
     if (!this.assigned.has(partition)) return;
     const fetchedOffset = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
     const expected = this.expectedOffsets.get(partition);
+    const seeks = this.seeks;
     if (expected !== undefined && fetchedOffset !== expected) {
       this.logger.warn({ topic, partition, fetchedOffset, expected }, 'kafka source: a batch from another position than expected (a fetch older than the last rejoin): reading again from the expected offset');
       this.consumer.seek({ topic, partition, offset: String(expected) });
@@ -241,6 +245,9 @@ export class KafkaSource implements Source {
     };
     // While the job is busy (a slow sink), keep the group membership alive.
     await this.whileHeartbeating(this.handoff.push(item), heartbeat);
+    // A seekTo while the batch waited moved the position: the batch is dropped (batches()), and
+    // must not move the expected offset or the stopAt-end progress.
+    if (seeks !== this.seeks) return;
     const next = Math.max((offsets[offsets.length - 1] as number) + 1, Number(batch.lastOffset()) + 1);
     if (generation === this.generation) this.expectedOffsets.set(partition, next);
     this.advanceTo(partition, next);
