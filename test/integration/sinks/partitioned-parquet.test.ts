@@ -106,7 +106,8 @@ describe('partitioned Parquet files in S3 (s3rver)', () => {
       }
       // Nothing is left staged, and every object is a part file.
       expect(keys.filter((k) => !/^results\/clicks\/window=per_(minute|hour)\/dt=[\d-]{10}\/hour=\d\d\/part-\d{10}-\d{5}\.parquet$/.test(k))).toEqual([]);
-      expect(keys.length).toBeGreaterThan(6);
+      // At least one part per partition (how many more depends on how many checkpoints the run took).
+      expect(keys.length).toBeGreaterThanOrEqual(6);
 
       const rows = await readPartitionedParquet(local);
       expectSameResults(rows, reference);
