@@ -23,6 +23,21 @@ async function repositoryOf(job: JobSpec, io: CliIo): Promise<CheckpointReposito
   return new CheckpointRepository(await openStore(job.checkpoint.store, job.checkpoint));
 }
 
+/** Every scope holding checkpoints, the unscoped ones (null) included even when empty. */
+async function scopesOf(repo: CheckpointRepository): Promise<(string | null)[]> {
+  const scopes = await repo.scopes();
+  return scopes.includes(null) ? scopes : [null, ...scopes];
+}
+
+/** The scope asked for, or the only one there is; null (and a message) when that is ambiguous. */
+async function scopedRepository(repo: CheckpointRepository, scope: string | undefined, io: CliIo): Promise<CheckpointRepository | null> {
+  if (scope !== undefined) return repo.withScope(scope);
+  const scopes = await repo.scopes();
+  if (scopes.length <= 1) return repo.withScope(scopes[0] ?? null);
+  io.err(`tally checkpoints: the store holds checkpoints of several scopes (${scopes.map((s) => s ?? '(none)').join(', ')}): choose one with --scope\n`);
+  return null;
+}
+
 const size = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : bytes < 1 << 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`);
 
 /** One line per checkpoint: id, time, size, position, and whether it would restore. */
@@ -56,16 +71,19 @@ export function addCheckpointCommands(program: Command, io: CliIo, loadJob: (pat
       const job = await loadJob(path);
       const repo = job === null ? null : await repositoryOf(job, io);
       if (job === null || repo === null) return exit(2);
-      const entries = await repo.list();
-      const rows = [];
-      for (const e of entries) rows.push(await describeEntry(repo, e, jobFingerprint(job)));
+      // A Kafka job keeps its checkpoints per set of assigned partitions (a scope each).
+      const rows: Record<string, unknown>[] = [];
+      for (const scope of await scopesOf(repo)) {
+        const scoped = repo.withScope(scope);
+        for (const e of await scoped.list()) rows.push({ ...(await describeEntry(scoped, e, jobFingerprint(job))), scope });
+      }
       if (options.json === true) {
         for (const r of rows) io.out(`${JSON.stringify(r)}\n`);
         return;
       }
       io.out(`${repo.store.description}: ${rows.length} checkpoint(s)\n`);
       for (const r of rows) {
-        io.out(`  ${String(r.id).padStart(6)}  ${String(r.createdAt ?? '-').padEnd(24)}  ${size(r.bytes as number).padStart(10)}  keys ${String(r.keys ?? '-').padStart(8)}  ${r.finished === true ? 'finished  ' : ''}${String(r.status)}  position ${JSON.stringify(r.position)}\n`);
+        io.out(`  ${r.scope === null ? '' : `${r.scope}  `}${String(r.id).padStart(6)}  ${String(r.createdAt ?? '-').padEnd(24)}  ${size(r.bytes as number).padStart(10)}  keys ${String(r.keys ?? '-').padStart(8)}  ${r.finished === true ? 'finished  ' : ''}${String(r.status)}  position ${JSON.stringify(r.position)}\n`);
       }
     });
 
@@ -74,10 +92,13 @@ export function addCheckpointCommands(program: Command, io: CliIo, loadJob: (pat
     .description('one checkpoint in full (default: the newest): its manifest, checks, and the state it holds')
     .argument('<job>', 'job file (YAML or JSON)')
     .argument('[id]', 'checkpoint id')
-    .action(async (path: string, id: string | undefined) => {
+    .option('--scope <scope>', 'the scope of a Kafka job (e.g. partitions-0-1-2-3, as `list` shows); default: the only one')
+    .action(async (path: string, id: string | undefined, options: { scope?: string }) => {
       const job = await loadJob(path);
-      const repo = job === null ? null : await repositoryOf(job, io);
-      if (job === null || repo === null) return exit(2);
+      const all = job === null ? null : await repositoryOf(job, io);
+      if (job === null || all === null) return exit(2);
+      const repo = await scopedRepository(all, options.scope, io);
+      if (repo === null) return exit(2);
       const entries = await repo.list();
       const wanted = id === undefined ? entries[entries.length - 1]?.id : Number(id);
       if (wanted === undefined || !entries.some((e) => e.id === wanted)) {
@@ -110,8 +131,9 @@ export function addCheckpointCommands(program: Command, io: CliIo, loadJob: (pat
     .description('delete one checkpoint, or all of them (the next run then starts from the beginning)')
     .argument('<job>', 'job file (YAML or JSON)')
     .argument('[id]', 'checkpoint id')
-    .option('--all', 'delete every checkpoint of the job')
-    .action(async (path: string, id: string | undefined, options: { all?: boolean }) => {
+    .option('--all', 'delete every checkpoint of the job (of every scope)')
+    .option('--scope <scope>', 'the scope of a Kafka job (e.g. partitions-0-1-2-3, as `list` shows); default: the only one')
+    .action(async (path: string, id: string | undefined, options: { all?: boolean; scope?: string }) => {
       const job = await loadJob(path);
       const repo = job === null ? null : await repositoryOf(job, io);
       if (job === null || repo === null) return exit(2);
@@ -119,13 +141,26 @@ export function addCheckpointCommands(program: Command, io: CliIo, loadJob: (pat
         io.err('tally checkpoints delete: give a checkpoint id or --all\n');
         return exit(2);
       }
-      const entries = await repo.list();
-      const doomed = options.all === true ? entries : entries.filter((e) => e.id === Number(id));
-      if (doomed.length === 0 && options.all !== true) {
-        io.err(`tally checkpoints: no checkpoint ${id ?? ''} in ${repo.store.description}\n`);
-        return exit(1);
+      let deleted = 0;
+      if (options.all === true) {
+        for (const scope of await scopesOf(repo)) {
+          const scoped = repo.withScope(scope);
+          for (const e of await scoped.list()) {
+            await scoped.delete(e);
+            deleted++;
+          }
+        }
+      } else {
+        const scoped = await scopedRepository(repo, options.scope, io);
+        if (scoped === null) return exit(2);
+        const doomed = (await scoped.list()).filter((e) => e.id === Number(id));
+        if (doomed.length === 0) {
+          io.err(`tally checkpoints: no checkpoint ${id ?? ''} in ${repo.store.description}\n`);
+          return exit(1);
+        }
+        for (const e of doomed) await scoped.delete(e);
+        deleted = doomed.length;
       }
-      for (const e of doomed) await repo.delete(e);
-      io.out(`deleted ${doomed.length} checkpoint(s) from ${repo.store.description}\n`);
+      io.out(`deleted ${deleted} checkpoint(s) from ${repo.store.description}\n`);
     });
 }

@@ -79,6 +79,12 @@ describe('Kafka with checkpoints', () => {
     const progress = restoredLogs.map((l) => (l.offsets as { offset: number }[]).reduce((n, o) => n + o.offset, 0));
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1] as number);
     expect(readdirSync(join(dir, 'state', 'checkpoints'))).toEqual(['partitions-0-1-2-3-4-5-6-7']);
+    // `tally checkpoints list` shows them with their scope.
+    const listed = await runTally(['checkpoints', 'list', 'job.yaml', '--json'], { cwd: dir });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = listed.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { scope: string | null; status: string });
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toMatchObject({ scope: 'partitions-0-1-2-3-4-5-6-7', status: 'ok' });
 
     const published = await readTopic(kafka.bootstrap, 'results_ckpt');
     expectKeyedAndIdempotent(published);
