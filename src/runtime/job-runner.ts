@@ -4,6 +4,7 @@ import type { EngineOutput, WindowResult } from '../core/emit/outputs.js';
 import { isBlankLine, parseEventLine } from '../core/event/parse-event-line.js';
 import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
 import { pipelineFingerprint, SNAPSHOT_FORMAT_VERSION, takeSnapshot } from '../core/operator/snapshot.js';
+import { ChunkPool } from '../core/codec/binary-writer.js';
 import { WindowAggregator, type EngineGauges, type EngineStats } from '../core/operator/window-aggregator.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -93,6 +94,8 @@ export class JobRunner {
   private blankLines = 0;
   private badRecords = 0;
   private error: string | null = null;
+  /** Buffers of stored checkpoints, reused by the next ones (see ChunkPool). */
+  private readonly chunkPool = new ChunkPool();
   /** A consumer group has assigned partitions to the job. */
   private hasAssignment = false;
   /** Where the source goes on after the last batch processed (sources that can resume). */
@@ -447,7 +450,7 @@ export class JobRunner {
     if (!(engine instanceof WindowAggregator)) throw new EngineError('INVARIANT_BROKEN', 'checkpoints need the WindowAggregator engine');
     const started = performance.now();
     const id = checkpoints.takeId();
-    const chunks = takeSnapshot(engine);
+    const chunks = takeSnapshot(engine, undefined, this.chunkPool);
     const sinks: Record<string, SinkCommit | null> = {};
     const committable = new Map(this.committableSinks());
     for (const [name, sink] of [['results', io.results], ['deadLetters', io.deadLetters], ['lateRecords', io.lateRecords]] as const) {
@@ -485,6 +488,8 @@ export class JobRunner {
       },
       isFinal,
     );
+    // Stored (or given up): the chunks' buffers serve the next checkpoint.
+    void written.finally(() => this.chunkPool.give(chunks)).catch(() => undefined);
     if (isFinal) await written;
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BinaryReader } from './binary-reader.js';
-import { BinaryWriter } from './binary-writer.js';
+import { BinaryWriter, ChunkPool } from './binary-writer.js';
 
 const concat = (chunks: Uint8Array[]): Uint8Array => Uint8Array.from(chunks.flatMap((c) => [...c]));
 
@@ -45,5 +45,24 @@ describe('BinaryWriter and BinaryReader', () => {
     expect(() => new BinaryReader(Uint8Array.of(9)).num()).toThrow(/unknown number tag 9/);
     expect(() => new BinaryReader(Uint8Array.of(0x80, 0x80)).uint()).toThrow(/truncated/);
     expect(() => new BinaryReader(Uint8Array.of(5, 0, 0, 0, 0xff)).str()).toThrow(/truncated/);
+  });
+
+  it('writes into buffers given back to its pool, with the same bytes as into new ones', () => {
+    const pool = new ChunkPool(3);
+    const write = (w: BinaryWriter, seed: number): Uint8Array[] => {
+      for (let i = 0; i < 200; i++) {
+        w.num(seed * i + 0.5);
+        w.str(`k${seed}-${i}`);
+      }
+      return w.finish();
+    };
+    const first = write(new BinaryWriter(64, pool), 1);
+    expect(first.length).toBeGreaterThan(3);
+    pool.give(first);
+    expect(pool.size).toBe(3);
+    const reused = write(new BinaryWriter(64, pool), 2);
+    expect(pool.size).toBe(0);
+    expect(reused.slice(0, 3).every((c) => first.some((f) => f.buffer === c.buffer))).toBe(true);
+    expect(concat(reused)).toEqual(concat(write(new BinaryWriter(64), 2)));
   });
 });

@@ -13,6 +13,41 @@ export const enum NumTag {
 const encoder = new TextEncoder();
 
 /**
+ * Buffers of chunks written out before, to be written into again. Large buffers live outside the
+ * JavaScript heap, and allocating ~100 MB of them for every checkpoint makes V8 run full garbage
+ * collections of the whole (large) heap while processing stands still; reusing them does not.
+ */
+export class ChunkPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly maxBuffers = 4096) {}
+
+  /** A buffer of at least `bytes`, reused when one is free. */
+  take(bytes: number): Uint8Array {
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const buffer = this.free[i] as ArrayBuffer;
+      if (buffer.byteLength >= bytes) {
+        this.free.splice(i, 1);
+        return new Uint8Array(buffer);
+      }
+    }
+    return new Uint8Array(bytes);
+  }
+
+  /** Chunks no one reads any more (their whole buffers are taken back). */
+  give(chunks: readonly Uint8Array[]): void {
+    for (const chunk of chunks) {
+      if (this.free.length >= this.maxBuffers) return;
+      if (chunk.buffer instanceof ArrayBuffer && !this.free.includes(chunk.buffer)) this.free.push(chunk.buffer);
+    }
+  }
+
+  get size(): number {
+    return this.free.length;
+  }
+}
+
+/**
  * Writes into fixed-size chunks rather than one growing buffer, so that a large snapshot never
  * becomes one giant allocation and its chunks can be streamed to storage as they are.
  */
@@ -25,10 +60,17 @@ export class BinaryWriter {
   /** Bytes in completed chunks. */
   private doneBytes = 0;
 
-  constructor(chunkBytes = DEFAULT_CHUNK_BYTES) {
+  constructor(
+    chunkBytes = DEFAULT_CHUNK_BYTES,
+    private readonly pool: ChunkPool | null = null,
+  ) {
     this.chunkBytes = chunkBytes;
-    this.buf = new Uint8Array(chunkBytes);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = this.allocate(chunkBytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  private allocate(bytes: number): Uint8Array {
+    return this.pool === null ? new Uint8Array(bytes) : this.pool.take(bytes);
   }
 
   get size(): number {
@@ -39,8 +81,8 @@ export class BinaryWriter {
     if (this.pos + n <= this.buf.length) return;
     this.seal();
     const size = Math.max(this.chunkBytes, n);
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = this.allocate(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   private seal(): void {

@@ -1,7 +1,7 @@
 // Engine snapshots: the whole state of a WindowAggregator in a compact, versioned, chunked binary form.
 
 import { BinaryReader } from '../codec/binary-reader.js';
-import { BinaryWriter } from '../codec/binary-writer.js';
+import { BinaryWriter, type ChunkPool } from '../codec/binary-writer.js';
 import { EngineError } from '../errors.js';
 import type { FieldValue } from '../event/click-event.js';
 import type { Partial } from '../aggregate/aggregate-plan.js';
@@ -77,10 +77,11 @@ function readPartition(r: BinaryReader): string | number {
 /**
  * Encodes the engine as it is now, synchronously (the state must not change while it is read), into
  * chunks of about `chunkBytes` that can be written out while the engine goes on. Map orders are
- * kept, so a restored engine emits in the same order as one that never stopped.
+ * kept, so a restored engine emits in the same order as one that never stopped. With a `pool`, the
+ * chunks are written into buffers given back from earlier snapshots.
  */
-export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number): Uint8Array[] {
-  const w = new BinaryWriter(chunkBytes);
+export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number, pool: ChunkPool | null = null): Uint8Array[] {
+  const w = new BinaryWriter(chunkBytes, pool);
   const width = engine.plan.empty().length;
   const partial = (p: Partial): void => {
     for (let i = 0; i < width; i++) w.num(p[i] as number);
