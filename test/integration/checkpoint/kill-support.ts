@@ -5,7 +5,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { writeGeneratedClicks } from '../../../src/main.js';
-import { runTally } from '../cli-support.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { BIN } from '../cli-support.js';
 
 export const KILL_EVENTS = 1_000_000;
 
@@ -56,8 +58,11 @@ export interface KillReport {
 }
 
 /**
- * Runs `job.yaml` in `dir`, killing it with SIGKILL after a random 0.8–2.5 s, `kills` times, then lets
- * it finish. Returns how many kills landed and which checkpoints the runs restored.
+ * Runs `job.yaml` in `dir` and kills it with SIGKILL, `kills` times, then lets it finish. Kills
+ * alternate: at a random 0.8–2.5 s after the start (wherever the run is, a checkpoint being written
+ * included), and at a random 0–1.5 s after the run stored its first checkpoint (so that restarts
+ * surely have checkpoints to go on from, however slow the machine). Returns how many kills landed
+ * and which checkpoints the runs restored.
  */
 export async function killRepeatedly(dir: string, kills: number, seed: number, env: Readonly<Record<string, string>> = {}): Promise<KillReport> {
   const random = seededRandom(seed);
@@ -67,27 +72,32 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
   for (;;) {
     runs++;
     const killing = landed < kills;
-    const delayMs = 800 + Math.floor(random() * 1_700);
+    const afterCheckpoint = landed % 2 === 1;
+    const delayMs = afterCheckpoint ? Math.floor(random() * 1_500) : 800 + Math.floor(random() * 1_700);
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    let stderr = '';
     let timer: NodeJS.Timeout | undefined;
-    const run = await runTally(['run', 'job.yaml'], {
-      cwd: dir,
-      env,
-      onStart: (pid) => {
-        if (killing) timer = setTimeout(() => process.kill(pid, 'SIGKILL'), delayMs);
-      },
+    const kill = (): void => {
+      timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+    };
+    if (killing && !afterCheckpoint) kill();
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      const first = !stderr.includes('"checkpoint stored"');
+      stderr += d;
+      if (killing && afterCheckpoint && first && stderr.includes('"checkpoint stored"')) kill();
     });
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
     clearTimeout(timer);
-    for (const line of run.stderr.split('\n')) {
+    for (const line of stderr.split('\n')) {
       if (line.includes('restored from checkpoint')) restoredFrom.push((JSON.parse(line) as { checkpoint: number }).checkpoint);
     }
-    if (run.signal === 'SIGKILL') {
+    if (signal === 'SIGKILL') {
       landed++;
       continue;
     }
-    expect(run.code, run.stderr.slice(-3000)).toBe(0);
-    // Finished before its kill: more kills are still wanted, so start over only if none are left to land.
+    expect(code, stderr.slice(-3000)).toBe(0);
     if (!killing) return { kills: landed, runs, restoredFrom };
-    throw new Error(`the job finished before kill ${landed + 1} (after ${delayMs} ms): make the job heavier or the kills earlier`);
+    throw new Error(`the job finished before kill ${landed + 1} (${afterCheckpoint ? `${delayMs} ms after its first checkpoint` : `after ${delayMs} ms`}): make the job heavier or the kills earlier`);
   }
 }
 
