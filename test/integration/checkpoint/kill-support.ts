@@ -59,9 +59,10 @@ export interface KillReport {
 
 /**
  * Runs `job.yaml` in `dir` and kills it with SIGKILL, `kills` times, then lets it finish. Kills
- * alternate: at a random 0.8–2.5 s after the start (wherever the run is, a checkpoint being written
- * included), and at a random 0–1.5 s after the run stored its first checkpoint (so that restarts
- * surely have checkpoints to go on from, however slow the machine). Returns how many kills landed
+ * alternate: at a random 0.5–1.5 s after the start (wherever the run is: starting, restoring,
+ * writing a checkpoint), and at a random 0–0.8 s after the run stored its first checkpoint (so that
+ * restarts surely have checkpoints to go on from, however slow the machine, while the five runs
+ * together stay well short of the whole input). Returns how many kills landed
  * and which checkpoints the runs restored.
  */
 export async function killRepeatedly(dir: string, kills: number, seed: number, env: Readonly<Record<string, string>> = {}): Promise<KillReport> {
@@ -73,7 +74,7 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
     runs++;
     const killing = landed < kills;
     const afterCheckpoint = landed % 2 === 1;
-    const delayMs = afterCheckpoint ? Math.floor(random() * 1_500) : 800 + Math.floor(random() * 1_700);
+    const delayMs = afterCheckpoint ? Math.floor(random() * 800) : 500 + Math.floor(random() * 1_000);
     const child = spawn(process.execPath, [BIN, 'run', 'job.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
