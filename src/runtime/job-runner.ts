@@ -165,7 +165,7 @@ export class JobRunner {
     const commits = io.source.commit !== undefined;
     // A consumer group's checkpoints are restored per assignment (onAssignment).
     let finishedBefore = false;
-    let iterator: AsyncIterator<RawBatch | Assignment> = emptyIterator();
+    let iterator: AsyncIterator<RawBatch | Assignment> = emptyBatches();
     // Between batches the job still has work on a timer: update-mode flushes (every interval of
     // processing time, not only when input arrives) and idle partitions.
     const commitEvery = this.options.commitIntervalMs ?? 5_000;
@@ -538,11 +538,8 @@ export class JobRunner {
   }
 }
 
+/** The input of a run restored from a checkpoint of a finished run: nothing. */
 async function* emptyBatches(): AsyncGenerator<RawBatch> {}
-
-function emptyIterator(): AsyncIterator<RawBatch> {
-  return emptyBatches();
-}
 
 function isAssignment(item: RawBatch | Assignment): item is Assignment {
   return (item as Partial<Assignment>).kind === 'assignment';

@@ -14,15 +14,15 @@ import { validateJob } from '../../src/config/schema.js';
 import type { JobSpec } from '../../src/config/job-spec.js';
 import { AggregatePlan } from '../../src/core/aggregate/aggregate-plan.js';
 import { ResultFormatter } from '../../src/core/emit/format-result.js';
-import type { CheckpointStore } from '../../src/ports/checkpoint-store.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import type { Sink } from '../../src/ports/sink.js';
-import type { RawBatch, ResumePosition, Source } from '../../src/ports/source.js';
+import type { Source } from '../../src/ports/source.js';
 import { CheckpointCoordinator } from '../../src/runtime/checkpoint/checkpoint-coordinator.js';
 import { CheckpointRepository } from '../../src/runtime/checkpoint/checkpoint-repository.js';
 import { JobRunner } from '../../src/runtime/job-runner.js';
 import { formatDeadLetter, formatLateRecord } from '../../src/runtime/side-records.js';
+import { CrashingSource, ForwardingStore, steppingClock } from '../support/checkpoints.js';
 
 const EVENTS = 12_000;
 
@@ -48,55 +48,23 @@ function jobOf(emit: 'final' | 'update'): JobSpec {
   return { ...v.spec, checkpoint: null };
 }
 
-/** Reads the file, and throws (a crash) once `crashAfter` batches were handed out. */
-class CrashingSource implements Source {
-  readonly isBounded = true;
-  readonly description: string;
-  private readonly inner: FileSource;
-
-  constructor(path: string, private readonly crashAfter: number, private readonly onCrash: () => void) {
-    this.inner = new FileSource(path, Number.POSITIVE_INFINITY, 16_384);
-    this.description = this.inner.description;
-  }
-
-  resumeFrom(position: ResumePosition): Promise<void> {
-    return this.inner.resumeFrom(position);
-  }
-
-  async *batches(): AsyncGenerator<RawBatch> {
-    let n = 0;
-    for await (const batch of this.inner.batches()) {
-      if (n++ === this.crashAfter) {
-        this.onCrash();
-        throw new Error('crash');
-      }
-      yield batch;
-    }
-  }
-
-  stop(): void {
-    this.inner.stop();
-  }
-}
-
 /** A store that takes a little while per write and fails everything once the process has "died". */
-class DyingStore implements CheckpointStore {
-  readonly description = 'dying memory';
+class DyingStore extends ForwardingStore {
   isDead = false;
-  constructor(private readonly inner: MemoryStore, private readonly delays: () => number) {}
+  constructor(inner: MemoryStore, private readonly delays: () => number) {
+    super(inner, 'dying memory');
+  }
   private async gate(): Promise<void> {
     await new Promise((r) => setTimeout(r, this.delays()));
     if (this.isDead) throw new Error('the process died');
   }
-  async put(key: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+  override async put(key: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
     const parts: Uint8Array[] = [];
     for await (const c of chunks) parts.push(c);
     await this.gate();
     await this.inner.put(key, parts);
   }
-  get(key: string) { return this.inner.get(key); }
-  list(prefix: string) { return this.inner.list(prefix); }
-  async delete(key: string): Promise<void> {
+  override async delete(key: string): Promise<void> {
     await this.gate();
     await this.inner.delete(key);
   }
@@ -153,12 +121,6 @@ async function outputsOf(outDir: string): Promise<Outputs> {
   return { results: results as string, dead: dead as string, late: late as string };
 }
 
-/** A processing-time clock that moves 50 ms per reading: checkpoints come every few batches. */
-function steppingClock(): Clock {
-  let now = 0;
-  return { now: () => (now += 50) };
-}
-
 describe.each(['final', 'update'] as const)('crash and restore from checkpoints (%s mode)', (emit) => {
   const job = jobOf(emit);
   let expected: Outputs;
@@ -189,7 +151,7 @@ describe.each(['final', 'update'] as const)('crash and restore from checkpoints 
           for (const crashAfter of plan) {
             const store = new DyingStore(memory, () => (delay = (delay + 1) % (maxDelay + 1)));
             const coordinator = new CheckpointCoordinator(new CheckpointRepository(store), { intervalMs, retain: 2 }, silentLogger, steppingClock());
-            const source = new CrashingSource(input, crashAfter, () => (store.isDead = true));
+            const source = new CrashingSource(input, crashAfter, { chunkBytes: 16_384, onCrash: () => (store.isDead = true) });
             const outcome = await runOnce(job, outDir, source, steppingClock(), true, coordinator);
             await coordinator.settle();
             if (outcome === 'finished') break;

@@ -16,14 +16,14 @@ import type { JobSpec } from '../../src/config/job-spec.js';
 import { validateJob } from '../../src/config/schema.js';
 import { AggregatePlan } from '../../src/core/aggregate/aggregate-plan.js';
 import type { WindowResult } from '../../src/core/emit/outputs.js';
-import type { Clock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import type { StoredResult } from '../../src/ports/results-history.js';
-import type { RawBatch, ResumePosition, Source } from '../../src/ports/source.js';
+import type { Source } from '../../src/ports/source.js';
 import { CheckpointCoordinator } from '../../src/runtime/checkpoint/checkpoint-coordinator.js';
 import { CheckpointRepository } from '../../src/runtime/checkpoint/checkpoint-repository.js';
 import { JobRunner } from '../../src/runtime/job-runner.js';
 import type { DeadLetter, LateOutputRecord } from '../../src/runtime/side-records.js';
+import { CrashingSource, steppingClock } from '../support/checkpoints.js';
 
 const EVENTS = 6_000;
 
@@ -44,40 +44,6 @@ function jobOf(emit: 'final' | 'update'): JobSpec {
   });
   if (!v.ok) throw new Error(JSON.stringify(v.problems));
   return { ...v.spec, checkpoint: null };
-}
-
-/** Reads the file, and throws (a crash) once `crashAfter` batches were handed out. */
-class CrashingSource implements Source {
-  readonly isBounded = true;
-  readonly description: string;
-  private readonly inner: FileSource;
-
-  constructor(path: string, private readonly crashAfter: number) {
-    this.inner = new FileSource(path, Number.POSITIVE_INFINITY, 8_192);
-    this.description = this.inner.description;
-  }
-
-  resumeFrom(position: ResumePosition): Promise<void> {
-    return this.inner.resumeFrom(position);
-  }
-
-  async *batches(): AsyncGenerator<RawBatch> {
-    let n = 0;
-    for await (const batch of this.inner.batches()) {
-      if (n++ === this.crashAfter) throw new Error('crash');
-      yield batch;
-    }
-  }
-
-  stop(): void {
-    this.inner.stop();
-  }
-}
-
-/** A processing-time clock that moves 50 ms per reading: checkpoints and update flushes come every few batches. */
-function steppingClock(): Clock {
-  let now = 0;
-  return { now: () => (now += 50) };
 }
 
 let dir = '';
@@ -159,7 +125,7 @@ describe.each(['final', 'update'] as const)('results history of a job that crash
         const memory = new MemoryStore();
         for (const crashAfter of [...crashes, Number.POSITIVE_INFINITY]) {
           const coordinator = new CheckpointCoordinator(new CheckpointRepository(memory), { intervalMs, retain: 2 }, silentLogger, steppingClock());
-          const outcome = await runOnce(job, runDir, new CrashingSource(input, crashAfter), coordinator);
+          const outcome = await runOnce(job, runDir, new CrashingSource(input, crashAfter, { chunkBytes: 8_192 }), coordinator);
           await coordinator.settle();
           if (outcome === 'finished') break;
         }

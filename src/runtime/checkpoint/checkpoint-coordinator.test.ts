@@ -16,7 +16,7 @@ import { validateJob } from '../../config/schema.js';
 import { AggregatePlan } from '../../core/aggregate/aggregate-plan.js';
 import { ResultFormatter } from '../../core/emit/format-result.js';
 import { EngineError } from '../../core/errors.js';
-import type { CheckpointStore, StoredObject } from '../../ports/checkpoint-store.js';
+import type { CheckpointStore } from '../../ports/checkpoint-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Sink } from '../../ports/sink.js';
@@ -26,6 +26,7 @@ import { formatDeadLetter, formatLateRecord } from '../side-records.js';
 import { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { checkpointKeys } from './manifest.js';
+import { ForwardingStore, steppingClock as steppingClockFrom } from '../../../test/support/checkpoints.js';
 
 const EVENTS = 5_000;
 const OUTPUTS = ['results.ndjson', 'dead.ndjson', 'late.ndjson'] as const;
@@ -74,35 +75,24 @@ class RecordingLogger implements Logger {
 }
 
 /** Processing time that moves 50 ms per reading: a checkpoint every few batches. */
-function steppingClock(): Clock {
-  let now = 1_000_000;
-  return { now: () => (now += 50) };
-}
+const steppingClock = (): Clock => steppingClockFrom(1_000_000);
 
 /** Timers that never fire: every checkpoint is taken after a batch, at a deterministic point. */
 const neverTimer: Timer = () => ({ promise: new Promise<void>(() => {}), cancel() {} });
 
 /** A MemoryStore whose put throws a retriable 503 for the keys `fails` picks (`n` counts puts from 1). */
-class FlakyStore implements CheckpointStore {
-  readonly description = 'flaky memory';
+class FlakyStore extends ForwardingStore {
   puts = 0;
   failedPuts: string[] = [];
-  constructor(readonly inner: MemoryStore, public fails: (key: string, n: number) => boolean) {}
-  async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  constructor(inner: MemoryStore, public fails: (key: string, n: number) => boolean) {
+    super(inner, 'flaky memory');
+  }
+  override async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     if (this.fails(key, ++this.puts)) {
       this.failedPuts.push(key);
       throw new EngineError('STORE_FAILED', `flaky memory: put ${key}: 503 SlowDown`, { retriable: true });
     }
     await this.inner.put(key, chunks);
-  }
-  get(key: string): Promise<Uint8Array | null> {
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<StoredObject[]> {
-    return this.inner.list(prefix);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
   }
 }
 

@@ -199,10 +199,6 @@ export class CheckpointCoordinator {
     return this.writing !== null;
   }
 
-  get restoredId(): number | null {
-    return this.restoredFrom;
-  }
-
   status(): CheckpointStatus {
     return {
       store: this.repository.store.description,

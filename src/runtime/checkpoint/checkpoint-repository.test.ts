@@ -6,9 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDirStore } from '../../adapters/checkpoint-stores/local-dir-store.js';
 import { MemoryStore } from '../../adapters/checkpoint-stores/memory-store.js';
 import { EngineError } from '../../core/errors.js';
-import type { CheckpointStore, StoredObject } from '../../ports/checkpoint-store.js';
+import type { CheckpointStore } from '../../ports/checkpoint-store.js';
 import { CheckpointRepository, type LoadedCheckpoint, type ManifestFields } from './checkpoint-repository.js';
 import { checkpointKeys } from './manifest.js';
+import { ForwardingStore } from '../../../test/support/checkpoints.js';
 
 /** A store under test, and how to damage what it holds as a disk or a crash would. */
 interface Harness {
@@ -80,43 +81,20 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /** A store that fails the puts `failsPut` picks: the repository's write then stops where a crash would. */
-class FailingPuts implements CheckpointStore {
-  readonly description: string;
-  constructor(private readonly inner: CheckpointStore, private readonly failsPut: (key: string) => boolean) {
-    this.description = inner.description;
+class FailingPuts extends ForwardingStore {
+  constructor(inner: CheckpointStore, private readonly failsPut: (key: string) => boolean) {
+    super(inner);
   }
-  async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  override async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     if (this.failsPut(key)) throw new EngineError('STORE_FAILED', `put ${key}: the process died`);
     await this.inner.put(key, chunks);
-  }
-  get(key: string): Promise<Uint8Array | null> {
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<StoredObject[]> {
-    return this.inner.list(prefix);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
   }
 }
 
 /** Records every delete, in order. */
-class RecordingDeletes implements CheckpointStore {
-  readonly description: string;
+class RecordingDeletes extends ForwardingStore {
   readonly deletes: string[] = [];
-  constructor(private readonly inner: CheckpointStore) {
-    this.description = inner.description;
-  }
-  put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
-    return this.inner.put(key, chunks);
-  }
-  get(key: string): Promise<Uint8Array | null> {
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<StoredObject[]> {
-    return this.inner.list(prefix);
-  }
-  async delete(key: string): Promise<void> {
+  override async delete(key: string): Promise<void> {
     this.deletes.push(key);
     await this.inner.delete(key);
   }
