@@ -60,9 +60,9 @@ export interface KillReport {
 /**
  * Runs `job.yaml` in `dir` and kills it with SIGKILL, `kills` times, then lets it finish. Kills
  * alternate: at a random 0.5–1.5 s after the start (wherever the run is: starting, restoring,
- * writing a checkpoint), and at a random 0–0.8 s after the run stored its first checkpoint (so that
- * restarts surely have checkpoints to go on from, however slow the machine, while the five runs
- * together stay well short of the whole input). Returns how many kills landed
+ * writing a checkpoint), and at a random 0–0.8 s after the run stored its first checkpoint but at
+ * most 2.5 s after its start (so that restarts have checkpoints to go on from, however slow the
+ * machine, while the five runs together stay well short of the whole input). Returns how many kills landed
  * and which checkpoints the runs restored.
  */
 export async function killRepeatedly(dir: string, kills: number, seed: number, env: Readonly<Record<string, string>> = {}): Promise<KillReport> {
@@ -82,6 +82,9 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
       timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     };
     if (killing && !afterCheckpoint) kill();
+    // However slowly the store takes its first checkpoint, the run is killed 2.5 s after its start
+    // at the latest: otherwise a slow store (WebHDFS) lets a run get through the whole input.
+    const cap = killing && afterCheckpoint ? setTimeout(() => child.kill('SIGKILL'), 2_500) : undefined;
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       const first = !stderr.includes('"checkpoint stored"');
       stderr += d;
@@ -89,6 +92,7 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
     });
     const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
     clearTimeout(timer);
+    clearTimeout(cap);
     for (const line of stderr.split('\n')) {
       if (line.includes('restored from checkpoint')) restoredFrom.push((JSON.parse(line) as { checkpoint: number }).checkpoint);
     }
