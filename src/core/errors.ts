@@ -11,6 +11,8 @@ export const CORE_ERROR_CODES = {
   SNAPSHOT_INCOMPATIBLE: 'a snapshot was taken with another format version or job definition',
   SNAPSHOT_CORRUPT: 'a snapshot is truncated or damaged (its bytes do not decode)',
   INVARIANT_BROKEN: 'an internal invariant does not hold (a bug)',
+  NOT_FOUND: 'a request names a window (or other thing) the job does not have',
+  CONFLICT: "a request cannot be done in the job's present state (it has ended, has no checkpoint store, the name is taken)",
 } as const;
 
 /** Reasons a record is bad; each one is written with the raw record to the dead-letter output. */

@@ -73,6 +73,28 @@ export interface AssignedPartition {
   readonly resume: ResumePoint | null;
 }
 
+/**
+ * One partition of a source: how far the job has got and how much input is left. The same shape as
+ * the runtime's SourcePartitionStatus (GET /status, /metrics).
+ */
+export interface PartitionProgress {
+  /** As the batches name it (`RawBatch.partition`). */
+  readonly partition: string | number;
+  /**
+   * The position of the next record the job will process, in `unit`s from the input's start (a byte
+   * offset, a sequence number, a Kafka offset): every record before it has been processed, i.e. the
+   * job has asked for the batch after the one that held it. Null while not known yet.
+   */
+  readonly position: number | null;
+  /**
+   * Input after `position` not processed yet (read ahead or not read at all), in `unit`s: ≥ 0, 0 once
+   * a bounded input is processed to its end. Null when the source cannot tell (stdin, an endless
+   * generator, a Kafka partition before its first fetch).
+   */
+  readonly lag: number | null;
+  readonly unit: 'bytes' | 'records' | 'messages';
+}
+
 export interface Source {
   /** A short description for logs, e.g. `file events.ndjson`. */
   readonly description: string;
@@ -98,6 +120,13 @@ export interface Source {
    * are dropped.
    */
   seekTo?(offsets: readonly { readonly partition: number; readonly offset: number }[]): void;
+  /**
+   * Per partition, the position and lag (see PartitionProgress), in partition order. Synchronous
+   * and cheap, callable at any time (also while the job is paused or after it ended): the source
+   * keeps the figures as it reads and does no I/O here. A partition appears once known (a file's
+   * from the start, a Kafka partition from its assignment) and disappears when revoked.
+   */
+  progress?(): readonly PartitionProgress[];
   /** Asks the source to end its iteration soon (graceful shutdown). */
   stop(): void;
   /** Releases connections once the job has made its last commit. */

@@ -14,6 +14,16 @@ import { EngineError } from '../core/errors.js';
 import { jobFingerprint, type CheckpointCoordinator, type CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 import { SourcePositions, type EncodedPositions, type ResumableEngine } from './source-positions.js';
+import { AggregatePlan } from '../core/aggregate/aggregate-plan.js';
+import { reconfigure } from '../core/operator/reconfigure.js';
+import type { ResultsHistory } from '../ports/results-history.js';
+import type { PartitionProgress } from '../ports/source.js';
+import type { CheckpointManifest } from './checkpoint/manifest.js';
+import type { CheckpointReport, JobControl, WindowCodec } from './job-control.js';
+import { applyExactFrom, JobHandle, specAfter, type StoredChange } from './job-handle.js';
+import { LatencyBuckets } from './observe/latency-histogram.js';
+import { RateMeter } from './observe/rate-meter.js';
+import { ResultFeedBuffer } from './observe/result-feed.js';
 
 /** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
 export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'onPartitionIdle' | 'stats' | 'gauges'> &
@@ -28,6 +38,8 @@ export interface RunnerOptions {
   readonly progressIntervalMs?: number;
   /** Sources with a consumer group: how often positions are committed (processing time). Default 5 s. */
   readonly commitIntervalMs?: number;
+  /** Results the feed keeps for streams that resume (JobControl.feed). Default 100,000. */
+  readonly feedCapacity?: number;
 }
 
 /** A cancellable wait of processing time (tests pass a fake one). */
@@ -42,6 +54,7 @@ const realTimer: Timer = (ms) => {
 };
 
 const TICK = Symbol('tick');
+const WOKEN = Symbol('woken');
 
 export interface JobIo {
   readonly source: Source;
@@ -54,7 +67,21 @@ export interface JobIo {
   readonly timer?: Timer;
   /** Checkpoints of the engine, the source position and the outputs; none when absent. */
   readonly checkpoints?: CheckpointCoordinator;
+  /** Parses window definitions given while the job runs (JobControl.addWindow); buildJob passes the job file's. */
+  readonly windowCodec?: WindowCodec;
+  /** The results history the job writes, for queries through JobControl. */
+  readonly history?: ResultsHistory;
 }
+
+/** A command for the job loop: runs between two batches, or fails when the job ends first. */
+interface Command {
+  run(): Promise<void>;
+  fail(error: Error): void;
+}
+
+/** How many recent bad records the status shows. */
+const RECENT_BAD = 20;
+
 
 /** EPIPE: the reader of a pipe went away. */
 function isReaderGone(error: unknown): boolean {
@@ -84,6 +111,24 @@ export interface JobStatus {
  */
 export class JobRunner {
   private currentEngine: StreamEngine;
+  /** The definition now: the job file's, then as changed while running (JobControl). */
+  private currentSpec: PipelineSpec;
+  /** Changes of the definition since the job file's, oldest first (kept in checkpoints). */
+  changes: StoredChange[] = [];
+  private readonly commands: Command[] = [];
+  private wakeUp: (() => void) | null = null;
+  private paused = false;
+  private restoring = false;
+  private started = false;
+  private handle: JobHandle | null = null;
+  /** Results as emitted, numbered (Server-Sent Events). */
+  readonly feed: ResultFeedBuffer;
+  /** From a batch's arrival to its results being written. */
+  readonly latency = new LatencyBuckets();
+  readonly recordRate = new RateMeter();
+  readonly resultRate = new RateMeter();
+  readonly recentBadRecords: { atMs: number; reason: string; message: string; raw: string }[] = [];
+  readonly outputNames: readonly string[];
   /** Stats of engines replaced on a new assignment, so that the totals carry on. */
   private readonly earlierStats: EngineStats[] = [];
   private readonly positions: SourcePositions;
@@ -101,18 +146,146 @@ export class JobRunner {
   /** Where the source goes on after the last batch processed (sources that can resume). */
   private resumePosition: ResumePosition | null = null;
 
+  private readonly createEngine: () => StreamEngine;
+  /** The job file's definition (what checkpoints' changes start from). */
+  private readonly baseSpec: PipelineSpec;
+
   constructor(
-    readonly spec: PipelineSpec,
+    spec: PipelineSpec,
     private readonly options: RunnerOptions,
     private readonly io: JobIo,
-    private readonly createEngine: () => StreamEngine = () => new WindowAggregator(spec),
+    createEngine?: () => StreamEngine,
   ) {
-    this.currentEngine = createEngine();
+    this.currentSpec = spec;
+    this.baseSpec = spec;
+    this.createEngine = createEngine ?? (() => new WindowAggregator(this.currentSpec));
+    this.currentEngine = this.createEngine();
+    // Commits name the job file's definition: a restart reads them before any change is known.
     this.positions = new SourcePositions({ name: options.name, fingerprint: jobFingerprint(spec) }, io.logger);
+    this.feed = new ResultFeedBuffer(options.feedCapacity ?? 100_000);
+    this.outputNames = new AggregatePlan(spec.aggregations).outputNames;
   }
 
   get engine(): StreamEngine {
     return this.currentEngine;
+  }
+
+  get spec(): PipelineSpec {
+    return this.currentSpec;
+  }
+
+  get jobName(): string {
+    return this.options.name;
+  }
+
+  /** Status, live windows and changes while the job runs (the REST API's view of it). */
+  get control(): JobControl {
+    return (this.handle ??= new JobHandle(this, this.io.windowCodec, this.io.history ?? null));
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get isRestoring(): boolean {
+    return this.restoring;
+  }
+
+  /** The job has restored (if it does) and is reading its input. */
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  now(): number {
+    return this.io.clock.now();
+  }
+
+  sourceProgress(): readonly PartitionProgress[] {
+    return this.io.source.progress?.() ?? [];
+  }
+
+  /**
+   * Runs `work` in the job loop between two batches (or while it waits for input, or is paused),
+   * so that it sees and changes the engine at a consistent point. Rejects when the job has ended.
+   */
+  enqueue<T>(work: () => T | Promise<T>): Promise<T> {
+    if (this.state !== 'created' && this.state !== 'running') {
+      return Promise.reject(new EngineError('CONFLICT', `the job is ${this.state}: it takes no more commands`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.commands.push({
+        run: async () => {
+          try {
+            resolve(await work());
+          } catch (error) {
+            reject(error as Error);
+          }
+        },
+        fail: reject,
+      });
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = null;
+    wakeUp?.();
+  }
+
+  private async runCommands(): Promise<void> {
+    for (let command = this.commands.shift(); command !== undefined; command = this.commands.shift()) await command.run();
+  }
+
+  /** Resolves at the next enqueue() or stop(). */
+  private wakeSignal(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wakeUp = resolve));
+  }
+
+  /** (A command.) While paused, no batch is processed and the partitions' idle clocks stand still. */
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (!paused) {
+      const now = this.io.clock.now();
+      for (const p of this.lastSeenAt.keys()) this.lastSeenAt.set(p, now);
+    }
+    this.io.logger.info({ job: this.options.name }, paused ? 'job paused' : 'job resumed');
+  }
+
+  /** (A command.) Swaps in an engine for a changed definition. */
+  replaceEngine(engine: WindowAggregator, spec: PipelineSpec, change: StoredChange): void {
+    this.currentEngine = engine;
+    this.currentSpec = spec;
+    this.changes.push(change);
+    this.io.logger.info(
+      { job: this.options.name, version: change.version, op: change.op, window: change.window, request: change.request, exactFrom: change.exactFromMs, mixed: change.mixed },
+      'job definition changed',
+    );
+  }
+
+  /** (A command.) Takes a checkpoint now; `written` resolves once it is stored. */
+  async checkpointNow(): Promise<{ written: Promise<CheckpointReport> }> {
+    const checkpoints = this.io.checkpoints;
+    if (checkpoints === undefined) throw new EngineError('CONFLICT', 'this job has no checkpoint store (add a checkpoint section to the job file)');
+    if (!this.canCheckpoint()) throw new EngineError('CONFLICT', 'no partitions are assigned yet: there is no state to checkpoint');
+    await checkpoints.settle();
+    const { written: stored } = await this.checkpoint(checkpoints, false, false);
+    const written = stored.then((ok) => {
+      const status = checkpoints.status();
+      if (!ok || status.last === null) throw new EngineError('STORE_FAILED', `the checkpoint could not be stored: ${status.lastError?.message ?? 'unknown error'}`, { retriable: true });
+      return status.last;
+    });
+    // Not awaited by the job loop: a caller that goes away must not leave it unhandled.
+    written.catch(() => undefined);
+    return { written };
+  }
+
+  private sampleBadRecords(samples: readonly { reason: string; message: string; raw: string }[], atMs: number): void {
+    for (const { reason, message, raw } of samples.slice(-RECENT_BAD)) {
+      this.recentBadRecords.push({ atMs, reason, message, raw: raw.length > 1024 ? `${raw.slice(0, 1024)}…` : raw });
+    }
+    if (this.recentBadRecords.length > RECENT_BAD) this.recentBadRecords.splice(0, this.recentBadRecords.length - RECENT_BAD);
   }
 
   /** Event counts over the whole run (a new assignment starts a new engine). */
@@ -149,6 +322,7 @@ export class JobRunner {
   stop(): void {
     if (this.state === 'running') this.state = 'stopping';
     this.io.source.stop();
+    this.wake();
   }
 
   async run(): Promise<JobStatus> {
@@ -178,6 +352,8 @@ export class JobRunner {
       return Number.isFinite(every) ? every : null;
     };
     const onTick = async (): Promise<void> => {
+      // Paused: time stands still for the engine (no idle partitions, no update flushes).
+      if (this.paused) return;
       const out: EngineOutput[] = [];
       const now = clock.now();
       if (isUpdateMode && now - lastFlush >= this.options.updateIntervalMs) {
@@ -192,22 +368,35 @@ export class JobRunner {
     try {
       // Inside the try: a restore that fails (a changed job, a shortened file, an unreadable store)
       // fails the job like any other error, with its outputs and source closed.
+      this.restoring = io.checkpoints !== undefined && !commits;
       finishedBefore = io.checkpoints === undefined || commits ? false : await this.restore(io.checkpoints);
+      this.restoring = false;
+      this.started = true;
       if (!finishedBefore) iterator = io.source.batches()[Symbol.asyncIterator]();
       for (;;) {
+        if (this.commands.length > 0) await this.runCommands();
         const next = await this.nextBatch(iterator, tickEveryMs, onTick);
         if (next.done === true) break;
+        // Paused: the batch waits (unprocessed, so a checkpoint meanwhile resumes before it).
+        while (this.paused && this.state === 'running') {
+          const signal = this.wakeSignal();
+          if (this.commands.length === 0) await signal;
+          await this.runCommands();
+        }
+        if ((this.state as JobState) === 'stopping') break;
         if (isAssignment(next.value)) {
           await this.onAssignment(next.value);
           continue;
         }
         const batch = next.value;
+        const arrivedAt = performance.now();
         const engine = this.engine;
         const out: EngineOutput[] = [];
         const bad: DeadLetter[] = [];
         const late: LateOutputRecord[] = [];
         const { records, partition } = batch;
         this.records += records.length;
+        let badSamples: { reason: string; message: string; raw: string }[] | null = null;
         const skipsBlank = batch.emptyIsBad !== true;
         let maxEventTimeMs = Number.NEGATIVE_INFINITY;
         for (let i = 0; i < records.length; i++) {
@@ -220,6 +409,7 @@ export class JobRunner {
           const parsed = parseEventLine(line, this.options.maxRecordBytes);
           if (parsed.kind === 'bad') {
             this.badRecords++;
+            (badSamples ??= []).push({ reason: parsed.reason, message: parsed.message, raw: line });
             // Read again after a restart: its dead letter was written the first time.
             if (!this.positions.isReplay(batch, i)) bad.push({ reason: parsed.reason, message: parsed.message, raw: line, position: batch.positionOf(i) });
             continue;
@@ -237,13 +427,15 @@ export class JobRunner {
         this.positions.record(batch, maxEventTimeMs);
         if (batch.resumeAfter !== undefined) this.resumePosition = batch.resumeAfter;
         const now = clock.now();
+        this.recordRate.add(records.length, now);
+        if (badSamples !== null) this.sampleBadRecords(badSamples, now);
         this.lastSeenAt.set(partition, now);
         this.releaseIdlePartitions(now, out);
         if (isUpdateMode && now - lastFlush >= this.options.updateIntervalMs) {
           engine.flushUpdates(out);
           lastFlush = now;
         }
-        await this.writeOutputs(out, bad, late);
+        await this.writeOutputs(out, bad, late, arrivedAt, now);
         if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
         if (io.checkpoints !== undefined) {
           if (io.checkpoints.isDue(now) && this.canCheckpoint()) await this.checkpoint(io.checkpoints, false);
@@ -289,6 +481,9 @@ export class JobRunner {
       logger.error({ job: this.options.name, err: error }, 'job failed');
       throw error;
     } finally {
+      this.restoring = false;
+      // Commands still queued cannot run any more (enqueue refuses new ones once the state has moved on).
+      for (const command of this.commands.splice(0)) command.fail(new EngineError('CONFLICT', `the job ended (${this.state}) before the command could run`));
       const closed = await Promise.allSettled([io.results.close(), io.deadLetters.close(), io.lateRecords.close(), io.source.close?.()]);
       const failure = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected' && !isReaderGone(c.reason));
       // Output that could not be flushed is output lost: the job has failed, whatever came before.
@@ -312,12 +507,15 @@ export class JobRunner {
   ): Promise<IteratorResult<RawBatch | Assignment>> {
     const next = iterator.next();
     for (;;) {
+      // Commands (JobControl) run while the input is quiet too.
+      if (this.commands.length > 0) await this.runCommands();
       const every = tickEveryMs();
-      if (every === null) return next;
       const timer = this.io.timer ?? realTimer;
-      const tick = timer(every);
-      const winner = await Promise.race([next, tick.promise.then(() => TICK)]);
-      tick.cancel();
+      const tick = every === null ? null : timer(every);
+      const woken = this.wakeSignal().then(() => WOKEN);
+      const winner = await Promise.race(tick === null ? [next, woken] : [next, woken, tick.promise.then(() => TICK)]);
+      tick?.cancel();
+      if (winner === WOKEN) continue;
       if (winner !== TICK) return winner as IteratorResult<RawBatch | Assignment>;
       await onTick();
     }
@@ -361,7 +559,8 @@ export class JobRunner {
     await checkpoints.settle();
     const partitions = assignment.partitions.map((p) => p.partition).sort((a, b) => a - b);
     checkpoints.useScope(`partitions-${partitions.join('-')}`);
-    const restored = await checkpoints.restore(this.spec);
+    // The definition now may have changed since that checkpoint: restore its own, then change it to today's.
+    const restored = await checkpoints.restore((manifest) => specAfter(this.baseSpec, changesOf(manifest)));
     const encoded = restored?.manifest.positions as EncodedPositions | null | undefined;
     if (restored === null || encoded === null || encoded === undefined) return false;
     const covered = new Set(encoded.progress.map((p) => p.partition));
@@ -373,7 +572,11 @@ export class JobRunner {
       );
       return false;
     }
-    this.currentEngine = restored.engine;
+    const manifestChanges = changesOf(restored.manifest);
+    applyExactFrom(restored.engine, manifestChanges);
+    // Changed since that checkpoint was taken: today's definition, from the state it held.
+    const definition = specAfter(this.baseSpec, manifestChanges);
+    this.currentEngine = jobFingerprint(definition) === jobFingerprint(this.spec) ? restored.engine : reconfigure(restored.engine, this.spec).engine;
     this.positions.restore(encoded);
     for (const p of partitions) restored.engine.onPartitionAssigned(p);
     const offsets = [...this.positions.nextOffsets()].map(([partition, offset]) => ({ partition: Number(partition), offset }));
@@ -405,7 +608,8 @@ export class JobRunner {
    */
   private async restore(checkpoints: CheckpointCoordinator): Promise<boolean> {
     const { io } = this;
-    const restored = await checkpoints.restore(this.spec);
+    const base = this.baseSpec;
+    const restored = await checkpoints.restore((manifest) => specAfter(base, changesOf(manifest)));
     const sinks = this.committableSinks();
     if (restored === null) {
       for (const [, sink] of sinks) await sink.recover(null, 1);
@@ -413,6 +617,9 @@ export class JobRunner {
       return false;
     }
     const { manifest, engine } = restored;
+    this.changes = [...changesOf(manifest)];
+    this.currentSpec = specAfter(base, this.changes);
+    applyExactFrom(engine, this.changes);
     this.currentEngine = engine;
     this.records = manifest.counters.records;
     this.blankLines = manifest.counters.blankLines;
@@ -443,7 +650,7 @@ export class JobRunner {
    * (the pause); storing it and publishing the outputs go on in the background. The final one of a
    * run is awaited.
    */
-  private async checkpoint(checkpoints: CheckpointCoordinator, finished: boolean, isFinal = finished || this.state !== 'running'): Promise<void> {
+  private async checkpoint(checkpoints: CheckpointCoordinator, finished: boolean, isFinal = finished || this.state !== 'running'): Promise<{ written: Promise<boolean> }> {
     const { io } = this;
     if (isFinal) await checkpoints.settle();
     const engine = this.engine;
@@ -479,6 +686,7 @@ export class JobRunner {
         summary: { ...gauges, events: stats.events, results: stats.results, lateRecords: stats.lateRecords, badRecords: this.badRecords },
         finished,
         pauseMs,
+        changes: this.changes,
       },
       async () => {
         for (const [name, c] of committable) {
@@ -491,6 +699,7 @@ export class JobRunner {
     // Stored (or given up): the chunks' buffers serve the next checkpoint.
     void written.finally(() => this.chunkPool.give(chunks)).catch(() => undefined);
     if (isFinal) await written;
+    return { written };
   }
 
   /** Processing time of the last batch per partition, for the idle timeout. */
@@ -527,7 +736,14 @@ export class JobRunner {
     };
   }
 
-  private async writeOutputs(out: readonly EngineOutput[], bad: readonly DeadLetter[], late: readonly LateOutputRecord[]): Promise<void> {
+  /** `arrivedAt` (performance.now()): when the batch that caused these outputs arrived, for the latency histogram. */
+  private async writeOutputs(
+    out: readonly EngineOutput[],
+    bad: readonly DeadLetter[],
+    late: readonly LateOutputRecord[],
+    arrivedAt: number | null = null,
+    nowMs: number | null = null,
+  ): Promise<void> {
     const results: WindowResult[] = [];
     for (const o of out) if (o.kind === 'result') results.push(o);
     await Promise.all([
@@ -535,11 +751,21 @@ export class JobRunner {
       bad.length > 0 ? this.io.deadLetters.write(bad) : undefined,
       late.length > 0 ? this.io.lateRecords.write(late) : undefined,
     ]);
+    if (results.length === 0) return;
+    const now = nowMs ?? this.io.clock.now();
+    this.resultRate.add(results.length, now);
+    this.feed.push(results, now);
+    if (arrivedAt !== null) this.latency.observe(performance.now() - arrivedAt, results.length);
   }
 }
 
 /** The input of a run restored from a checkpoint of a finished run: nothing. */
 async function* emptyBatches(): AsyncGenerator<RawBatch> {}
+
+/** The definition changes a checkpoint kept (none in checkpoints of runs that made none). */
+function changesOf(manifest: CheckpointManifest): readonly StoredChange[] {
+  return (manifest.changes ?? []) as readonly StoredChange[];
+}
 
 function isAssignment(item: RawBatch | Assignment): item is Assignment {
   return (item as Partial<Assignment>).kind === 'assignment';

@@ -101,7 +101,7 @@ interface Offset {
 }
 
 /** A window definition with its sizes in time units; `materialize` turns it into a WindowSpec. */
-type WindowDraft =
+export type WindowDraft =
   | { readonly kind: 'tumbling'; readonly size: number; readonly offset: Offset }
   | { readonly kind: 'sliding'; readonly size: number; readonly slideFraction: number; readonly offset: Offset }
   | { readonly kind: 'calendar'; readonly unit: 'day' | 'week' | 'month'; readonly timeZone: string }
@@ -112,7 +112,7 @@ type WindowDraft =
 /** An offset in units (mostly whole, so edges stay on the unit grid) plus sometimes stray milliseconds. */
 const offsetArb = fc.record({ units: fc.nat({ max: 20 }), ms: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat() }) });
 
-const windowDraftArb: fc.Arbitrary<WindowDraft> = fc.oneof(
+export const windowDraftArb: fc.Arbitrary<WindowDraft> = fc.oneof(
   fc.record({ kind: fc.constant('tumbling' as const), size: fc.integer({ min: 1, max: 20 }), offset: offsetArb }),
   fc.record({ kind: fc.constant('sliding' as const), size: fc.integer({ min: 1, max: 20 }), slideFraction: fc.double({ min: 0, max: 1, noNaN: true }), offset: offsetArb }),
   fc.record({ kind: fc.constant('calendar' as const), unit: fc.constantFrom('day' as const, 'week' as const, 'month' as const), timeZone: fc.constantFrom(...ZONES) }),
@@ -122,7 +122,7 @@ const windowDraftArb: fc.Arbitrary<WindowDraft> = fc.oneof(
 );
 
 /** Sizes, slides, gaps and ticks are whole time units; offsets are any millisecond below the slide. */
-function materialize(d: WindowDraft, name: string, unitMs: number): WindowSpec {
+export function materialize(d: WindowDraft, name: string, unitMs: number): WindowSpec {
   const slideOf = (size: number, fraction: number): number => Math.max(1, Math.ceil(size * fraction));
   const offsetMsOf = (o: Offset): number => o.units * unitMs + (o.ms % unitMs);
   switch (d.kind) {

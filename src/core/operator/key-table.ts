@@ -122,6 +122,31 @@ export class KeyTable {
     return level;
   }
 
+  /** The entry of exactly these key values, without creating it. */
+  lookup(record: Record_): KeyEntry | undefined {
+    let level = this.root;
+    const fields = this.fields;
+    for (let i = 0; i < fields.length - 1; i++) {
+      const next = level.get(mapKey(ownField(record, fields[i] as string))) as Level | undefined;
+      if (next === undefined) return undefined;
+      level = next;
+    }
+    return level.get(fields.length === 0 ? null : mapKey(ownField(record, fields[fields.length - 1] as string))) as KeyEntry | undefined;
+  }
+
+  /** True when the group has every given field with the given value (as grouping compares them: 42 is not "42"). */
+  static matches(group: GroupKey, match: Record_): boolean {
+    for (const f of Object.keys(match)) {
+      if (!Object.hasOwn(group.key, f) || mapKey(ownField(group.key, f)) !== mapKey(ownField(match, f))) return false;
+    }
+    return true;
+  }
+
+  /** True when `match` names every group-by field, so that it picks one group at most. */
+  isExact(match: Record_): boolean {
+    return this.fields.every((f) => Object.hasOwn(match, f)) && Object.keys(match).length === this.fields.length;
+  }
+
   /** The group with this id (for results). */
   get(id: number): GroupKey {
     const entry = this.entries.get(id);

@@ -12,6 +12,12 @@ export interface TimeSpec {
   readonly allowedLatenessMs: number;
   /** A source partition with no event for this long (processing time) stops holding the watermark back. */
   readonly idleTimeoutMs: number;
+  /**
+   * Slices are kept at least this long behind the watermark (0 when absent), with every event in
+   * that range, late ones too: a window added or changed while the job runs is answered from them
+   * (see docs/reconfigure.md). Not part of the job fingerprint.
+   */
+  readonly retainSlicesMs?: number;
 }
 
 export interface PipelineSpec {

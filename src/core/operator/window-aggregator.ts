@@ -47,6 +47,8 @@ export interface AlignedDef {
   readonly assigner: AlignedAssigner;
   readonly pending: Map<EpochMs, PendingWindow>;
   readonly global: GlobalWindows | null;
+  /** Windows starting before this are not emitted: the definition changed while the job ran (see reconfigure.ts). */
+  exactFromMs: number;
 }
 
 export interface SessionDef {
@@ -55,6 +57,8 @@ export interface SessionDef {
   readonly sessions: SessionWindows;
   /** Queues a new session for closing (made once, not per event). */
   readonly schedule: (session: Session) => void;
+  /** Sessions starting before this are not emitted (see reconfigure.ts). */
+  exactFromMs: number;
 }
 
 export interface CountDef {
@@ -129,6 +133,8 @@ export class WindowAggregator {
   readonly countDefs: readonly CountDef[];
   private readonly filter: ((record: Readonly<Record<string, unknown>>) => boolean) | null;
   private readonly latenessMs: number;
+  /** How long slices are kept behind the watermark for definitions added or changed later (0: no longer than windows need them). */
+  readonly retainMs: number;
   private readonly isUpdateMode: boolean;
   private readonly closing = new MinHeap<Closing>(isBefore);
   private seq = 0;
@@ -151,6 +157,7 @@ export class WindowAggregator {
     this.keys = new KeyTable(spec.keyBy);
     this.filter = spec.filter === null ? null : compileFilter(spec.filter).test;
     this.latenessMs = spec.time.allowedLatenessMs;
+    this.retainMs = spec.time.retainSlicesMs ?? 0;
     this.isUpdateMode = spec.emit === 'update';
     this.watermark = new WatermarkTracker(spec.time.maxOutOfOrdernessMs);
     this.stats = { events: 0, filteredOut: 0, lateRecords: 0, results: 0, replayedResults: 0, lateByWindow: {} };
@@ -162,9 +169,9 @@ export class WindowAggregator {
       const assigner = assignerOf(w);
       if (assigner !== null) {
         const global = w.kind === 'global' ? new GlobalWindows((w as GlobalWindowSpec).everyMs, this.plan) : null;
-        aligned.push({ index, spec: w, assigner, pending: new Map(), global });
+        aligned.push({ index, spec: w, assigner, pending: new Map(), global, exactFromMs: Number.NEGATIVE_INFINITY });
       } else if (w.kind === 'session') {
-        sessionDefs.push({ index, spec: w, sessions: new SessionWindows(w.gapMs, this.plan), schedule: this.scheduleSession(index) });
+        sessionDefs.push({ index, spec: w, sessions: new SessionWindows(w.gapMs, this.plan), schedule: this.scheduleSession(index), exactFromMs: Number.NEGATIVE_INFINITY });
       } else if (w.kind === 'count') {
         countDefs.push({ index, spec: w, counts: new CountWindows(w.size, w.slide, this.plan) });
       }
@@ -179,6 +186,7 @@ export class WindowAggregator {
   private cutter(): SliceCutter {
     const assigners = this.aligned.map((d) => d.assigner);
     const lateness = this.latenessMs;
+    const retain = this.retainMs;
     return {
       edgeAtOrBefore: (t) => {
         let edge = Number.NEGATIVE_INFINITY;
@@ -190,13 +198,15 @@ export class WindowAggregator {
         for (const a of assigners) edge = Math.min(edge, a.edgeAfter(t));
         return edge;
       },
-      expiresAt: (start) => {
-        let at = Number.NEGATIVE_INFINITY;
-        for (const a of assigners) at = Math.max(at, a.lastEndContaining(start) + lateness);
+      expiresAt: (start, end) => {
+        // The end too: a slice cut before a definition changed may straddle the new edges.
+        const last = Math.max(start, end - 1);
+        let at = retain > 0 ? end + retain : Number.NEGATIVE_INFINITY;
+        for (const a of assigners) at = Math.max(at, a.lastEndContaining(start) + lateness, a.lastEndContaining(last) + lateness);
         return at;
       },
       edgeNeededUntil: (edge) => {
-        let at = Number.NEGATIVE_INFINITY;
+        let at = retain > 0 ? edge + retain : Number.NEGATIVE_INFINITY;
         for (const a of assigners) at = Math.max(at, a.edgeNeededUntil(edge) + lateness);
         return at;
       },
@@ -245,6 +255,8 @@ export class WindowAggregator {
           }
           else (lateFor ??= []).push(def.spec.name);
         }
+        // Late for every window now, but kept for definitions added or changed later (retainSlices).
+        if (!needsSlice && this.retainMs > 0 && t > this.watermark.current - this.retainMs) needsSlice = true;
       }
       if (needsSlice) {
         const slice = this.slices.findOrCreate(t, this.registerWindowsOf);
@@ -394,7 +406,7 @@ export class WindowAggregator {
     this.dirtySessions.sort(([a, s], [b, t]) => a.index - b.index || s.start - t.start || s.keyId - t.keyId);
     for (const [def, session] of this.dirtySessions) {
       session.isDirty = false;
-      if (!session.isLive || this.wasEmitted(session.keyId, session.end + this.latenessMs)) continue;
+      if (!session.isLive || session.start < def.exactFromMs || this.wasEmitted(session.keyId, session.end + this.latenessMs)) continue;
       session.revision += 1;
       this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, session.revision, false, out);
     }
@@ -433,12 +445,12 @@ export class WindowAggregator {
     }
   }
 
-  /** Registers the not-yet-closed windows of every aligned definition that contain a new slice. */
-  private readonly registerWindowsOf = (slice: Slice): void => {
+  /** Registers the not-yet-closed windows of every aligned definition that contain a new (or adopted) slice. */
+  readonly registerWindowsOf = (slice: Slice): void => {
     const watermark = this.watermark.current;
     for (const def of this.aligned) {
       def.assigner.forEachWindowContaining(slice.start, (start, end) => {
-        if (end + this.latenessMs <= watermark || def.pending.has(start)) return;
+        if (end + this.latenessMs <= watermark || start < def.exactFromMs || def.pending.has(start)) return;
         const window: PendingWindow = { defIndex: def.index, start, end, revisions: null };
         def.pending.set(start, window);
         this.closing.push({ closeAt: end + this.latenessMs, defIndex: def.index, start, keyId: -1, seq: this.seq++, window, session: null });
@@ -487,7 +499,7 @@ export class WindowAggregator {
         }
         const def = this.sessionDefs.find((d) => d.index === top.defIndex) as SessionDef;
         def.sessions.remove(session);
-        if (this.wasEmitted(session.keyId, closeAt)) continue;
+        if (session.start < def.exactFromMs || this.wasEmitted(session.keyId, closeAt)) continue;
         const revision = this.isUpdateMode ? session.revision + 1 : 0;
         this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, revision, true, out);
         continue;

@@ -20,7 +20,8 @@ export interface Slice {
 export interface SliceCutter {
   edgeAtOrBefore(t: EpochMs): EpochMs;
   edgeAfter(t: EpochMs): EpochMs;
-  expiresAt(start: EpochMs): number;
+  /** When no window needs the slice [start, end) any more (it may straddle edges of windows defined after it was cut). */
+  expiresAt(start: EpochMs, end: EpochMs): number;
   edgeNeededUntil(edge: EpochMs): number;
 }
 
@@ -63,7 +64,7 @@ export class SliceStore {
     const slice: Slice = {
       start,
       end,
-      expiresAt: this.cutter.expiresAt(start),
+      expiresAt: this.cutter.expiresAt(start, end),
       startNeededUntil: this.cutter.edgeNeededUntil(start),
       partials: new Map(),
     };
@@ -140,6 +141,16 @@ export class SliceStore {
   clear(): void {
     this.slices.length = 0;
     this.last = null;
+  }
+
+  /**
+   * Takes over a slice of an engine whose window definitions changed: appended (callers go in time
+   * order), with its expiry and edge recomputed for the definitions now in force.
+   */
+  adopt(slice: Slice): void {
+    slice.expiresAt = this.cutter.expiresAt(slice.start, slice.end);
+    slice.startNeededUntil = this.cutter.edgeNeededUntil(slice.start);
+    this.slices.push(slice);
   }
 
   /** Inserts a restored slice at the end (callers restore in time order). */

@@ -28,6 +28,18 @@ export class WatermarkTracker {
     return this.watermarkMs;
   }
 
+  /** The latest event time seen on any partition (−Infinity before any). */
+  get maxEventTimeMs(): number {
+    let max = Number.NEGATIVE_INFINITY;
+    for (const state of this.partitions.values()) if (state.maxEventTimeMs > max) max = state.maxEventTimeMs;
+    return max;
+  }
+
+  /** Per partition: the latest event time seen (−Infinity before any) and whether it is idle. */
+  partitionStates(): { readonly partition: string | number; readonly maxEventTimeMs: number; readonly isIdle: boolean }[] {
+    return [...this.partitions].map(([partition, s]) => ({ partition, maxEventTimeMs: s.maxEventTimeMs, isIdle: s.isIdle }));
+  }
+
   /** Records an event time; returns true when the watermark advanced. */
   observe(partition: string | number, eventTimeMs: number): boolean {
     let state = this.only !== null && partition === this.onlyPartition ? this.only : this.partitions.get(partition);

@@ -1,6 +1,6 @@
 // AlignedAssigner: what the slice store needs to know of a window kind whose edges do not depend on the data.
 
-import type { EpochMs } from '../time/epoch.js';
+import { floorTo, type EpochMs } from '../time/epoch.js';
 
 /**
  * Tumbling, sliding and calendar windows (and the report ticks of global windows) cut time at
@@ -21,4 +21,21 @@ export interface AlignedAssigner {
    * last window that starts or ends at t, or −Infinity when t is not an edge of this kind.
    */
   edgeNeededUntil(t: EpochMs): EpochMs;
+  /** The least window start ≥ t (−Infinity for −Infinity). */
+  firstStartAtOrAfter(t: EpochMs): EpochMs;
+  /** The least window start > t (−Infinity for −Infinity). */
+  firstStartAfter(t: EpochMs): EpochMs;
+  /** The least window start whose window ends after t: the first window still open when everything up to t is closed. */
+  firstOpenStart(t: EpochMs): EpochMs;
+}
+
+/** The least point of a grid (k·step + offset) at or after t, or after t. */
+export function gridAtOrAfter(t: EpochMs, stepMs: number, offsetMs: number): EpochMs {
+  if (t === Number.NEGATIVE_INFINITY) return t;
+  const s = floorTo(t, stepMs, offsetMs);
+  return s === t ? s : s + stepMs;
+}
+
+export function gridAfter(t: EpochMs, stepMs: number, offsetMs: number): EpochMs {
+  return t === Number.NEGATIVE_INFINITY ? t : floorTo(t, stepMs, offsetMs) + stepMs;
 }

@@ -36,4 +36,18 @@ export class CalendarWindows implements AlignedAssigner {
     const period = this.calendar.periodOf(this.unit, t);
     return period.start === t ? period.end : Number.NEGATIVE_INFINITY;
   }
+
+  firstStartAtOrAfter(t: EpochMs): EpochMs {
+    if (t === Number.NEGATIVE_INFINITY) return t;
+    const period = this.calendar.periodOf(this.unit, t);
+    return period.start === t ? t : period.end;
+  }
+
+  firstStartAfter(t: EpochMs): EpochMs {
+    return t === Number.NEGATIVE_INFINITY ? t : this.calendar.periodOf(this.unit, t).end;
+  }
+
+  firstOpenStart(t: EpochMs): EpochMs {
+    return t === Number.NEGATIVE_INFINITY ? t : this.calendar.periodOf(this.unit, t).start;
+  }
 }

@@ -71,10 +71,15 @@ export class CountWindows {
 
   /** The windows that have arrivals but are not complete (end of a bounded input), oldest first. */
   forEachIncomplete(emit: (w: CountWindowOutput) => void): void {
-    for (const [keyId, state] of this.byKey) {
-      const firstWindow = Math.max(0, Math.floor((state.arrivals - this.size) / this.slide) + 1);
-      for (let j = firstWindow; j * this.slide < state.arrivals; j++) emit(this.window(keyId, state, j));
-    }
+    for (const keyId of this.byKey.keys()) this.forEachIncompleteOf(keyId, emit);
+  }
+
+  /** The windows of one key that have arrivals but are not complete, oldest first. */
+  forEachIncompleteOf(keyId: number, emit: (w: CountWindowOutput) => void): void {
+    const state = this.byKey.get(keyId);
+    if (state === undefined) return;
+    const firstWindow = Math.max(0, Math.floor((state.arrivals - this.size) / this.slide) + 1);
+    for (let j = firstWindow; j * this.slide < state.arrivals; j++) emit(this.window(keyId, state, j));
   }
 
   private window(keyId: number, state: CountKeyState, windowIndex: number): CountWindowOutput {

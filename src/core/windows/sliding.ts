@@ -1,7 +1,7 @@
 // SlidingWindows: [k·slide + offset, k·slide + offset + size), every one that contains the event.
 
 import { floorTo, type EpochMs } from '../time/epoch.js';
-import type { AlignedAssigner } from './aligned-assigner.js';
+import { gridAfter, gridAtOrAfter, type AlignedAssigner } from './aligned-assigner.js';
 
 /** Edges are window starts (≡ offset mod slide) and window ends (≡ offset + size mod slide). */
 export class SlidingWindows implements AlignedAssigner {
@@ -35,5 +35,17 @@ export class SlidingWindows implements AlignedAssigner {
     if (floorTo(t, this.slideMs, this.offsetMs) === t) return t + this.sizeMs;
     if (floorTo(t, this.slideMs, this.offsetMs + this.sizeMs) === t) return t;
     return Number.NEGATIVE_INFINITY;
+  }
+
+  firstStartAtOrAfter(t: EpochMs): EpochMs {
+    return gridAtOrAfter(t, this.slideMs, this.offsetMs);
+  }
+
+  firstStartAfter(t: EpochMs): EpochMs {
+    return gridAfter(t, this.slideMs, this.offsetMs);
+  }
+
+  firstOpenStart(t: EpochMs): EpochMs {
+    return gridAfter(t - this.sizeMs, this.slideMs, this.offsetMs);
   }
 }

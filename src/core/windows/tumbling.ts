@@ -1,7 +1,7 @@
 // TumblingWindows: [k·size + offset, (k+1)·size + offset), aligned to the Unix epoch in UTC.
 
 import { floorTo, type EpochMs } from '../time/epoch.js';
-import type { AlignedAssigner } from './aligned-assigner.js';
+import { gridAfter, gridAtOrAfter, type AlignedAssigner } from './aligned-assigner.js';
 
 export class TumblingWindows implements AlignedAssigner {
   constructor(
@@ -28,5 +28,17 @@ export class TumblingWindows implements AlignedAssigner {
 
   edgeNeededUntil(t: EpochMs): EpochMs {
     return floorTo(t, this.sizeMs, this.offsetMs) === t ? t + this.sizeMs : Number.NEGATIVE_INFINITY;
+  }
+
+  firstStartAtOrAfter(t: EpochMs): EpochMs {
+    return gridAtOrAfter(t, this.sizeMs, this.offsetMs);
+  }
+
+  firstStartAfter(t: EpochMs): EpochMs {
+    return gridAfter(t, this.sizeMs, this.offsetMs);
+  }
+
+  firstOpenStart(t: EpochMs): EpochMs {
+    return gridAfter(t - this.sizeMs, this.sizeMs, this.offsetMs);
   }
 }

@@ -96,16 +96,18 @@ export class CheckpointCoordinator {
   /**
    * The engine of the newest good checkpoint, or null when there is none. Damaged ones are logged
    * and passed over; one taken with another job definition is refused (SNAPSHOT_INCOMPATIBLE).
+   * `specOf` gives the definition a checkpoint must have been taken with (the job file's, changed
+   * as the checkpoint's manifest says the job was changed while running).
    */
-  async restore(spec: PipelineSpec): Promise<Restored | null> {
+  async restore(specOf: PipelineSpec | ((manifest: CheckpointManifest) => PipelineSpec)): Promise<Restored | null> {
     const entries = await this.repository.list();
     this.nextId = (entries[entries.length - 1]?.id ?? 0) + 1;
     // The first checkpoint comes one interval after the start, not at the first batch.
     this.lastStartedAt = this.clock.now();
-    const fingerprint = jobFingerprint(spec);
     let engine: WindowAggregator | null = null;
     const { loaded, skipped } = await this.repository.loadLatest(({ manifest, state }) => {
-      if (manifest.job.fingerprint !== fingerprint) {
+      const spec = typeof specOf === 'function' ? specOf(manifest) : specOf;
+      if (manifest.job.fingerprint !== jobFingerprint(spec)) {
         throw new EngineError(
           'SNAPSHOT_INCOMPATIBLE',
           `checkpoint ${manifest.id} in ${this.repository.store.description} was taken with a different job definition: ${describeChange(manifest.job.definition, JSON.parse(pipelineFingerprint(spec)))} changed. ` +

@@ -64,6 +64,8 @@ export interface CheckpointManifest {
   readonly finished: boolean;
   /** How long processing stood still to take it, ms. */
   readonly pauseMs: number;
+  /** Changes of the job definition made while it ran (JobControl), oldest first; absent: none. */
+  readonly changes?: readonly unknown[];
 }
 
 function digest(text: string): string {

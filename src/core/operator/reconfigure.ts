@@ -1,0 +1,163 @@
+// Reconfigure: the engine with other window definitions or another filter, keeping the state it holds.
+
+import { EngineError } from '../errors.js';
+import type { Slice } from '../slices/slice-store.js';
+import type { AlignedAssigner } from '../windows/aligned-assigner.js';
+import type { WindowSpec } from '../windows/window-spec.js';
+import type { PipelineSpec } from './pipeline-spec.js';
+import { WindowAggregator, type AlignedDef, type CountDef, type PendingWindow, type SessionDef } from './window-aggregator.js';
+
+export interface Reconfigured {
+  readonly engine: WindowAggregator;
+  /**
+   * Per window added or changed (every window when the filter changed): results of windows
+   * starting at or after this time are exactly those of a fresh run with the new definition, and
+   * earlier ones are not emitted. −Infinity: every window (no event had been seen); null: running
+   * totals, which hold everything since the start (they go on, now with the new filter).
+   */
+  readonly exactFromMs: ReadonlyMap<string, number | null>;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Moves the state of `old` into an engine for `spec`, which may add, change or remove windows or
+ * change the filter (keys, aggregations, time and emit settings stay). Nothing is emitted.
+ *
+ * Why results are exact from `exactFromMs` on (docs/reconfigure.md): the watermark and the slices
+ * carry over. Slices hold every event (that passed the filter) later than H = watermark −
+ * retainSlices, late ones included, and their edges after H are intact. So a window of the new
+ * definition that starts after H, after any held slice that straddles one of its edges, and that
+ * has not closed, is answered from the slices exactly as a fresh run would answer it: every event
+ * in it that arrived before the change was on time for it in the fresh run too (the window was
+ * open), and the ones after the change are judged alike. A new filter only applies to events that
+ * arrive after the change, so windows are exact from the first start after the latest event time
+ * seen. Sessions start empty when their gap changes: sessions starting a gap after the latest
+ * event time seen cannot hold or touch an earlier event.
+ */
+export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfigured {
+  if (old.hasEnded) throw new EngineError('CONFLICT', 'the input has ended and every window is closed: nothing to change');
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  if (!same(old.spec.keyBy, spec.keyBy) || !same(old.spec.aggregations, spec.aggregations) || !same(old.spec.time, spec.time) || old.spec.emit !== spec.emit) {
+    throw new EngineError('INVARIANT_BROKEN', 'only windows and the filter can change while the job runs');
+  }
+  const before = new Map(old.spec.windows.map((w) => [w.name, w]));
+  const changed = new Set(spec.windows.filter((w) => !same(before.get(w.name), w)).map((w) => w.name));
+  for (const w of spec.windows) {
+    if (changed.has(w.name) && (w.kind === 'count' || w.kind === 'global')) {
+      throw new EngineError(
+        'CONFIG_INVALID_WINDOW',
+        `${w.name}: ${w.kind} windows count from the start of the input, so they cannot be added or changed while the job runs (add it to the job file)`,
+        { path: 'windows' },
+      );
+    }
+  }
+  const filterChanged = old.spec.filter !== spec.filter;
+
+  const engine = new WindowAggregator(spec);
+  engine.keys = old.keys;
+  engine.watermark = old.watermark;
+  engine.maxClosedAtMs = old.maxClosedAtMs;
+  engine.replayFloors = old.replayFloors;
+  engine.droppedSinceSweep = old.droppedSinceSweep;
+  const { lateByWindow, ...counters } = old.stats;
+  Object.assign(engine.stats, counters);
+  for (const name of Object.keys(engine.stats.lateByWindow)) {
+    if (!changed.has(name)) engine.stats.lateByWindow[name] = lateByWindow[name] ?? 0;
+  }
+
+  const watermark = old.watermark.current;
+  const latestEvent = old.watermark.maxEventTimeMs;
+  const lateness = spec.time.allowedLatenessMs;
+  /**
+   * Events later than this are all in the slices, and slice edges after it are intact. (Without
+   * aligned windows the engine keeps no slices: then only events after the latest one seen count.)
+   */
+  const heldFrom = old.aligned.length > 0 ? watermark - engine.retainMs : latestEvent;
+  const oldSlices = old.slices.slices;
+  const exactFromMs = new Map<string, number | null>();
+
+  const oldAligned = new Map(old.aligned.map((d) => [d.spec.name, d]));
+  for (const def of engine.aligned) {
+    const previous = oldAligned.get(def.spec.name);
+    if (previous !== undefined && !changed.has(def.spec.name)) {
+      if (previous.global !== null) (def as Writable<AlignedDef>).global = previous.global;
+      def.exactFromMs = previous.exactFromMs;
+      if (filterChanged && def.global === null) def.exactFromMs = Math.max(def.exactFromMs, def.assigner.firstStartAfter(latestEvent));
+      for (const w of previous.pending.values()) {
+        // Open windows that hold events of the old filter are dropped: they would mix the two.
+        if (w.start < def.exactFromMs) continue;
+        const window: PendingWindow = { defIndex: def.index, start: w.start, end: w.end, revisions: w.revisions };
+        def.pending.set(w.start, window);
+        engine.requeue(def.index, window, null);
+      }
+      if (filterChanged) exactFromMs.set(def.spec.name, def.global === null ? def.exactFromMs : null);
+      continue;
+    }
+    def.exactFromMs = alignedExactFrom(def.assigner, oldSlices, { heldFrom, watermark, lateness, latestEvent: filterChanged ? latestEvent : Number.NEGATIVE_INFINITY });
+    exactFromMs.set(def.spec.name, def.exactFromMs);
+  }
+
+  for (const slice of oldSlices) engine.slices.adopt(slice);
+  for (const [slice, keys] of old.dirtySlices) engine.dirtySlices.set(slice, keys);
+  // The windows of added and changed definitions that contain held slices (moved ones are already pending).
+  for (const slice of engine.slices.slices) engine.registerWindowsOf(slice);
+
+  const oldSessions = new Map(old.sessionDefs.map((d) => [d.spec.name, d]));
+  const sessionOf = new Map<SessionDef, SessionDef>();
+  for (const def of engine.sessionDefs) {
+    const previous = oldSessions.get(def.spec.name);
+    const afterLatest = latestEvent + def.spec.gapMs;
+    if (previous !== undefined && !changed.has(def.spec.name)) {
+      (def as Writable<SessionDef>).sessions = previous.sessions;
+      sessionOf.set(previous, def);
+      def.exactFromMs = filterChanged ? Math.max(previous.exactFromMs, afterLatest) : previous.exactFromMs;
+      for (const sessions of def.sessions.byKey.values()) for (const s of sessions) engine.requeue(def.index, null, s);
+      if (filterChanged) exactFromMs.set(def.spec.name, def.exactFromMs);
+      continue;
+    }
+    def.exactFromMs = afterLatest;
+    exactFromMs.set(def.spec.name, def.exactFromMs);
+  }
+  for (const [def, session] of old.dirtySessions) {
+    const moved = sessionOf.get(def);
+    if (moved !== undefined) engine.dirtySessions.push([moved, session]);
+  }
+
+  const oldCounts = new Map(old.countDefs.map((d) => [d.spec.name, d]));
+  for (const def of engine.countDefs) {
+    const previous = oldCounts.get(def.spec.name);
+    if (previous !== undefined) (def as Writable<CountDef>).counts = previous.counts;
+    if (filterChanged) exactFromMs.set(def.spec.name, null);
+  }
+  return { engine, exactFromMs };
+}
+
+/**
+ * The first start of the new definition's windows that is exact: after what the slices hold for
+ * sure, after every held slice that straddles one of its edges, not yet closed, and (new filter)
+ * after the latest event seen.
+ */
+function alignedExactFrom(
+  assigner: AlignedAssigner,
+  slices: readonly Slice[],
+  at: { readonly heldFrom: number; readonly watermark: number; readonly lateness: number; readonly latestEvent: number },
+): number {
+  let straddledUpTo = Number.NEGATIVE_INFINITY;
+  for (const slice of slices) {
+    if (slice.end > at.heldFrom && assigner.edgeAfter(slice.start) < slice.end && slice.end > straddledUpTo) straddledUpTo = slice.end;
+  }
+  return Math.max(
+    assigner.firstStartAfter(at.heldFrom),
+    assigner.firstStartAtOrAfter(straddledUpTo),
+    assigner.firstOpenStart(at.watermark - at.lateness),
+    assigner.firstStartAfter(at.latestEvent),
+  );
+}
+
+/** The window definitions of `spec` with one replaced, added (`window` with a new name) or removed (`remove`). */
+export function withWindow(spec: PipelineSpec, change: { readonly window: WindowSpec } | { readonly remove: string }): PipelineSpec {
+  if ('remove' in change) return { ...spec, windows: spec.windows.filter((w) => w.name !== change.remove) };
+  const exists = spec.windows.some((w) => w.name === change.window.name);
+  return { ...spec, windows: exists ? spec.windows.map((w) => (w.name === change.window.name ? change.window : w)) : [...spec.windows, change.window] };
+}
