@@ -1,5 +1,5 @@
 // `npm run bench`: builds a deterministic click log, runs every scenario in a fresh process, prints a table.
-// TALLY_BENCH_ONLY=file, =kafka or =checkpoint runs one part only (results.json then holds that part).
+// TALLY_BENCH_ONLY=file, =kafka, =checkpoint or =api runs one part only (results.json then holds that part).
 
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ClickGenerator } from '../src/adapters/sources/click-generator.js';
 import { runKafkaBench, type KafkaBenchReport } from './kafka.js';
 import { runCheckpointBench, type CheckpointBenchReport } from './checkpoint.js';
+import { runApiBench, type ApiBenchReport } from './api.js';
 import { KAFKA_SCENARIOS, SCENARIOS } from './scenarios.js';
 
 const EVENTS = Number(process.env.TALLY_BENCH_EVENTS ?? 1_200_000);
@@ -21,6 +22,9 @@ const KAFKA_RUNS = Number(process.env.TALLY_BENCH_KAFKA_RUNS ?? RUNS);
 /** Generated events for the checkpoint cost run: long enough for several checkpoints every 10 s. */
 const CHECKPOINT_EVENTS = Number(process.env.TALLY_BENCH_CHECKPOINT_EVENTS ?? 8_000_000);
 const CHECKPOINT_RUNS = Number(process.env.TALLY_BENCH_CHECKPOINT_RUNS ?? 2);
+const API_RUNS = Number(process.env.TALLY_BENCH_API_RUNS ?? RUNS);
+/** autocannon's connections (each sends its next request when the answer to the last one is in). */
+const API_CONNECTIONS = Number(process.env.TALLY_BENCH_API_CONNECTIONS ?? 16);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DIR = join(ROOT, '.bench');
 
@@ -70,7 +74,7 @@ function row(name: string, m: Measurement, description: string): string {
 }
 
 async function main(): Promise<void> {
-  if (!['', 'file', 'kafka', 'checkpoint'].includes(ONLY)) throw new Error(`TALLY_BENCH_ONLY must be file, kafka or checkpoint, not ${ONLY}`);
+  if (!['', 'file', 'kafka', 'checkpoint', 'api'].includes(ONLY)) throw new Error(`TALLY_BENCH_ONLY must be file, kafka, checkpoint or api, not ${ONLY}`);
   const log = await ensureLog();
   console.log(`click log: ${log} (${EVENTS} lines); best of ${RUNS} runs per scenario; ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
   const best = new Map<string, Measurement>();
@@ -135,10 +139,16 @@ async function main(): Promise<void> {
     checkpoint = runCheckpointBench(ROOT, CHECKPOINT_EVENTS, CHECKPOINT_RUNS, (line) => console.log(line));
     ratios.checkpointEvery10sSlowdown = checkpoint.slowdown;
   }
+  let api: ApiBenchReport | null = null;
+  if (ONLY === '' || ONLY === 'api') {
+    console.log('');
+    api = await runApiBench(ROOT, log, API_RUNS, API_CONNECTIONS, (line) => console.log(line));
+    for (const [endpoint, drop] of Object.entries(api.ingestDrop)) ratios[`apiIngestDropUnder_${endpoint}`] = drop;
+  }
   // The Kafka part's setup (its measurements are among the others).
   const kafkaSetup = kafka === null ? undefined : { ...kafka, measurements: undefined };
   const only = ONLY === '' ? undefined : ONLY;
-  writeFileSync(join(DIR, 'results.json'), `${JSON.stringify({ events: EVENTS, runs: RUNS, only, node: process.version, measurements: [...best.values()], ratios, kafka: kafkaSetup, checkpoint }, null, 2)}\n`);
+  writeFileSync(join(DIR, 'results.json'), `${JSON.stringify({ events: EVENTS, runs: RUNS, only, node: process.version, measurements: [...best.values()], ratios, kafka: kafkaSetup, checkpoint, api }, null, 2)}\n`);
   console.log(`\nJSON: ${join(DIR, 'results.json')}`);
 }
 

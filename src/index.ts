@@ -32,6 +32,7 @@ export { NdjsonStreamSink } from './adapters/sinks/ndjson-stream.js';
 export { JobRunner, type JobStatus, type JobIo } from './runtime/job-runner.js';
 export type { DeadLetter, LateOutputRecord } from './runtime/side-records.js';
 export { buildJob, type BuildOptions } from './main.js';
+export { createApiServer, ApiListenError, type ApiServer, type ApiServerOptions, type ApiAddress } from './service/api/server.js';
 export { pinoLogger } from './adapters/logging/pino-logger.js';
 export { silentLogger } from './ports/logger.js';
 export { systemClock } from './ports/clock.js';

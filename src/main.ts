@@ -29,6 +29,7 @@ import { openStore } from './adapters/checkpoint-stores/open-store.js';
 import { CheckpointCoordinator } from './runtime/checkpoint/checkpoint-coordinator.js';
 import { CheckpointRepository } from './runtime/checkpoint/checkpoint-repository.js';
 import { EngineError } from './core/errors.js';
+import { configWindowCodec } from './config/window-codec.js';
 
 export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Number.POSITIVE_INFINITY, logger: Logger = silentLogger): Source {
   switch (spec.type) {
@@ -127,6 +128,8 @@ export async function buildJob(job: JobSpec, options: BuildOptions = {}): Promis
     const store = await openStore(job.checkpoint.store, job.checkpoint);
     checkpoints = new CheckpointCoordinator(new CheckpointRepository(store), { intervalMs: job.checkpoint.intervalMs, retain: job.checkpoint.retain }, logger, clock);
   }
+  const results = await buildResultSink(job.sink, job, logger);
+  const history = await openJobHistory(job, clock);
   return new JobRunner(
     job,
     {
@@ -134,32 +137,39 @@ export async function buildJob(job: JobSpec, options: BuildOptions = {}): Promis
       maxRecordBytes: job.maxRecordBytes,
       updateIntervalMs: job.updateIntervalMs,
       ...(job.source.type === 'kafka' ? { commitIntervalMs: job.source.commitIntervalMs } : {}),
+      // Without the API nothing reads the feed: it need not hold results.
+      feedCapacity: job.api === null ? 1 : job.api.streamBuffer,
     },
     {
       source,
-      results: await withJobHistory(await buildResultSink(job.sink, job, logger), job, clock, logger),
+      results: history === null ? results : history.withHistory(results, history.store, { clock, logger }),
       deadLetters: buildSideSink<DeadLetter>(job.deadLetter, formatDeadLetter, logger, job),
       lateRecords: buildSideSink<LateOutputRecord>(job.lateOutput, formatLateRecord, logger, job),
       clock,
       logger,
+      windowCodec: configWindowCodec,
+      ...(history === null ? {} : { history: history.store }),
       ...(checkpoints === undefined ? {} : { checkpoints }),
     },
   );
 }
 
-/** With a history section, results are also kept in the embedded results history (docs/history.md). */
-async function withJobHistory(results: Sink<WindowResult>, job: JobSpec, clock: Clock, logger: Logger): Promise<Sink<WindowResult>> {
-  if (job.history === null) return results;
+/**
+ * With a history section, results are also kept in the embedded results history (docs/history.md),
+ * which the REST API reads through the runner's control.
+ */
+async function openJobHistory(job: JobSpec, clock: Clock) {
+  if (job.history === null) return null;
   // Loaded on demand: the embedded database is only needed by jobs that keep a history.
   const [{ LmdbResultsHistory }, { withHistory }] = await Promise.all([import('./adapters/history/lmdb-history.js'), import('./adapters/history/history-sink.js')]);
-  const history = LmdbResultsHistory.open({
+  const store = LmdbResultsHistory.open({
     path: job.history.path,
     outputNames: new AggregatePlan(job.aggregations).outputNames,
     retainMs: job.history.retainMs,
     maxResults: job.history.maxResults,
     clock,
   });
-  return withHistory(results, history, { clock, logger });
+  return { store, withHistory };
 }
 
 /** The service's logger: JSON lines on standard error. */

@@ -71,6 +71,7 @@ describe('describeJob', () => {
         'records       at most 1 MiB each; a longer record is a bad record (TOO_LARGE)',
         'checkpoints   none: a restarted job starts from the beginning',
         'history       none: emitted results are not kept for querying',
+        'api           REST API on http://127.0.0.1:8080 (docs/api.md): control endpoints need the bearer token in TALLY_API_TOKEN, and are disabled without it; the event stream keeps the last 100,000 results',
       ].join('\n'),
     );
   });

@@ -56,7 +56,22 @@ export function describeJob(spec: JobSpec): string {
       ? 'history       none: emitted results are not kept for querying'
       : `history       results kept in ${h.path} for ${spellDuration(h.retainMs)} after their window ends (at most ${formatCount(h.maxResults)} window instances), the latest revision of each`,
   );
+  lines.push(`api           ${describeApi(spec.api)}`);
   return lines.join('\n');
+}
+
+/** Where `tally run` serves the REST API, and who may change the job (never the token itself). */
+function describeApi(api: JobSpec['api']): string {
+  if (api === null) return 'none: `tally run` serves no REST API';
+  const host = api.host.includes(':') ? `[${api.host}]` : api.host;
+  const control =
+    api.token !== null
+      ? 'control endpoints need the bearer token of the job file'
+      : api.openControl
+        ? 'control endpoints open to anyone who can connect (openControl), unless TALLY_API_TOKEN is set'
+        : 'control endpoints need the bearer token in TALLY_API_TOKEN, and are disabled without it';
+  const reads = api.requireTokenForReads ? '; reads need the token too' : '';
+  return `REST API on http://${host}:${api.port} (docs/api.md): ${control}${reads}; the event stream keeps the last ${formatCount(api.streamBuffer)} results`;
 }
 
 /** One window kind in words, with its edges, e.g. `sliding: windows [k·1m, k·1m + 1h) — 60 windows per event`. */

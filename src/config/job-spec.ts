@@ -107,6 +107,22 @@ export interface HistorySpec {
   readonly maxResults: number;
 }
 
+/** The REST API of `tally run` (docs/api.md). */
+export interface ApiSpec {
+  /** The address to listen on; 127.0.0.1 unless set (loopback: only this machine can connect). */
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The bearer token of control endpoints (and reads, with requireTokenForReads); null: TALLY_API_TOKEN or none. */
+  readonly token: string | null;
+  /** Without a token, control endpoints are disabled (403) unless this is true. */
+  readonly openControl: boolean;
+  /** Reads need the token too (probes, /healthz and /readyz, never do). */
+  readonly requireTokenForReads: boolean;
+  /** Results the event stream keeps for clients that reconnect with Last-Event-ID. */
+  readonly streamBuffer: number;
+}
+
 /** A whole job: what to compute (PipelineSpec), where from, where to, and the record limits. */
 export interface JobSpec extends PipelineSpec {
   /** Names the job in logs, metrics and checkpoints; /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/. */
@@ -125,4 +141,6 @@ export interface JobSpec extends PipelineSpec {
   readonly checkpoint: CheckpointSpec | null;
   /** Emitted results kept for querying; null: none. */
   readonly history: HistorySpec | null;
+  /** Where `tally run` serves the REST API (docs/api.md); null: no server (`api: false`). */
+  readonly api: ApiSpec | null;
 }

@@ -178,7 +178,7 @@ maxRecordBytes: 0
     expect(linesOf('', 'job.yaml')).toEqual(['job.yaml:1:1 the file is empty; a job needs at least name, source and windows']);
     expect(linesOf(' \n', 'job.json')).toEqual(['job.json:1:1 the file is empty; a job needs at least name, source and windows']);
     expect(linesOf('# only a comment\n')).toEqual([
-      'job.yaml expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, found null (an empty value)',
+      'job.yaml expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, api, found null (an empty value)',
     ]);
     expect(linesOf('- name: j\n')[0]).toMatch(/^job\.yaml:1:1 expected a job: .*found a list$/);
   });

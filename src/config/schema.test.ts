@@ -47,6 +47,7 @@ describe('jobSchema defaults', () => {
       updateIntervalMs: 1_000,
       checkpoint: null,
       history: null,
+      api: { host: '127.0.0.1', port: 8080, token: null, openControl: false, requireTokenForReads: false, streamBuffer: 100_000 },
     });
   });
 
@@ -64,7 +65,7 @@ describe('jobSchema defaults', () => {
   it('rejects a job that is not a mapping', () => {
     const result = validateJob(['name']);
     expect(result.ok || result.problems.map((p) => p.message)).toEqual([
-      'expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, found a list',
+      'expected a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, api, found a list',
     ]);
   });
 });
@@ -81,7 +82,7 @@ describe('unknown keys', () => {
 
   it('lists the known keys when none is near', () => {
     expect(problemsOf({ colour: 'blue' })).toEqual([
-      "colour: unknown key 'colour' (known keys: name, source, keyBy, filter, windows, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history)",
+      "colour: unknown key 'colour' (known keys: name, source, keyBy, filter, windows, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, api)",
     ]);
   });
 
@@ -570,6 +571,12 @@ describe('time', () => {
     });
     expect(specOf({ time: { allowedLateness: '1m' } }).time).toEqual({ maxOutOfOrdernessMs: 5_000, allowedLatenessMs: 60_000, idleTimeoutMs: 30_000 });
     expect(specOf({ time: { maxOutOfOrderness: 0 } }).time.maxOutOfOrdernessMs).toBe(0);
+  });
+
+  it('reads retainSlices (left out when 0) and allows at most 366 days of it', () => {
+    expect(specOf({ time: { retainSlices: '2h' } }).time.retainSlicesMs).toBe(7_200_000);
+    expect(specOf({ time: { retainSlices: '0s' } }).time).not.toHaveProperty('retainSlicesMs');
+    expect(problemsOf({ time: { retainSlices: '367d' } })).toEqual(['time.retainSlices: retainSlices (367d) must be at most 366d']);
   });
 
   it('allows at most 366 days of out-of-orderness and lateness, and needs an idle timeout above 0', () => {

@@ -18,6 +18,7 @@ import type { JobSpec } from './job-spec.js';
 import { sideOutputSchema, sinkSchema, sourceSchema } from './io-schema.js';
 import { checkpointSchema } from './checkpoint-schema.js';
 import { historySchema, historySpecOf } from './history-schema.js';
+import { apiSchema, DEFAULT_API_SPEC } from './api-schema.js';
 import { partitionedSinkProblem } from './io-schema.js';
 import { duration, expectedMessage, expecting, fail, oneOf, patternString, strictObject, wholeNumber } from './schema-kit.js';
 
@@ -235,6 +236,16 @@ export type WindowInput = { [K in WindowKind]: KindInput<K> }[WindowKind];
 // the TypeScript input type says exactly one.
 const windowSchema = windowObject.transform(toWindowSpec) as unknown as z.ZodType<WindowSpec, WindowInput>;
 
+/** The input shape of one window (for API schemas and documents); parseWindowInput validates fully. */
+export const windowInputSchema = windowObject;
+
+/** One window definition (a job file's `windows` entry, or a REST request body) → WindowSpec, or its problems. */
+export function parseWindowInput(input: unknown): { readonly ok: true; readonly spec: WindowSpec } | { readonly ok: false; readonly problems: readonly ConfigProblem[] } {
+  const result = windowSchema.safeParse(input);
+  if (result.success) return { ok: true, spec: result.data };
+  return { ok: false, problems: problemsFromIssues(result.error.issues) };
+}
+
 const windowsSchema = z
   .array(windowSchema, expecting('a list of windows, e.g. [{ name: per_minute, tumbling: 1m }]'))
   .min(1, 'a job needs at least one window, e.g. [{ name: per_minute, tumbling: 1m }]')
@@ -402,13 +413,21 @@ const timeSchema = strictObject(
     maxOutOfOrderness: boundedDuration('maxOutOfOrderness', 0).optional(),
     allowedLateness: boundedDuration('allowedLateness', 0).optional(),
     idleTimeout: boundedDuration('idleTimeout', 1).optional(),
+    retainSlices: duration()
+      .transform((ms, ctx) => {
+        if (ms > JOB_LIMITS.maxTimeBoundMs) fail(ctx, `retainSlices (${spellDuration(ms)}) must be at most 366d`);
+        else return ms;
+        return z.NEVER;
+      })
+      .optional(),
   },
-  'a mapping { maxOutOfOrderness, allowedLateness, idleTimeout } of durations',
+  'a mapping { maxOutOfOrderness, allowedLateness, idleTimeout, retainSlices } of durations',
 ).transform(
   (time): TimeSpec => ({
     maxOutOfOrdernessMs: time.maxOutOfOrderness ?? JOB_DEFAULTS.maxOutOfOrdernessMs,
     allowedLatenessMs: time.allowedLateness ?? JOB_DEFAULTS.allowedLatenessMs,
     idleTimeoutMs: time.idleTimeout ?? JOB_DEFAULTS.idleTimeoutMs,
+    ...(time.retainSlices === undefined || time.retainSlices === 0 ? {} : { retainSlicesMs: time.retainSlices }),
   }),
 );
 
@@ -440,7 +459,7 @@ const emitSchema = z
 // ---------------------------------------------------------------------------------------------
 // The job
 
-const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history';
+const JOB_WORDS = 'a job: a mapping with name, source, windows and the optional keys keyBy, filter, aggregations, time, emit, sink, deadLetter, lateOutput, maxRecordBytes, checkpoint, history, api';
 
 const jobObject = strictObject(
   {
@@ -458,6 +477,7 @@ const jobObject = strictObject(
     maxRecordBytes: wholeNumber(1, JOB_LIMITS.maxRecordBytes, ' (64 MiB)').optional(),
     checkpoint: checkpointSchema.optional(),
     history: historySchema.optional(),
+    api: apiSchema.optional(),
   },
   JOB_WORDS,
 );
@@ -512,6 +532,7 @@ export const jobSchema = jobObject.superRefine(checkDistinctOutputFiles).superRe
     updateIntervalMs: job.emit?.intervalMs ?? JOB_DEFAULTS.updateIntervalMs,
     checkpoint: job.checkpoint ?? null,
     history: job.history === undefined ? null : historySpecOf(job.history, job.checkpoint ?? null),
+    api: job.api === undefined ? DEFAULT_API_SPEC : job.api,
   }),
 );
 

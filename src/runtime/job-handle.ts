@@ -53,6 +53,9 @@ function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown
   return out;
 }
 
+/** Characters of a change request kept with the change (the resulting definition is always kept). */
+const MAX_KEPT_REQUEST = 4_096;
+
 const KIND_KEYS = ['tumbling', 'sliding', 'calendar', 'session', 'count', 'global'] as const;
 
 export class JobHandle implements JobControl {
@@ -245,7 +248,8 @@ export class JobHandle implements JobControl {
       atMs: this.runner.now(),
       op,
       window,
-      request,
+      // Kept in every checkpoint from now on: a request is kept only when small (windows and filters are).
+      request: JSON.stringify(request ?? null).length <= MAX_KEPT_REQUEST ? request : { note: 'request too large to keep' },
       exactFromMs: exact,
       mixed,
       result: { windows: spec.windows, filter: spec.filter },

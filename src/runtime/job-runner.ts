@@ -54,6 +54,12 @@ const realTimer: Timer = (ms) => {
 };
 
 const TICK = Symbol('tick');
+/** The job loop lets other work (API requests, timers, I/O callbacks) run at least this often. */
+const YIELD_EVERY_MS = 10;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
 const WOKEN = Symbol('woken');
 
 export interface JobIo {
@@ -117,6 +123,7 @@ export class JobRunner {
   changes: StoredChange[] = [];
   private readonly commands: Command[] = [];
   private wakeUp: (() => void) | null = null;
+  private wakePending = false;
   private paused = false;
   private restoring = false;
   private started = false;
@@ -230,6 +237,8 @@ export class JobRunner {
   private wake(): void {
     const wakeUp = this.wakeUp;
     this.wakeUp = null;
+    // Nobody waits yet: the next wakeSignal() resolves at once.
+    if (wakeUp === null) this.wakePending = true;
     wakeUp?.();
   }
 
@@ -239,6 +248,10 @@ export class JobRunner {
 
   /** Resolves at the next enqueue() or stop(). */
   private wakeSignal(): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => (this.wakeUp = resolve));
   }
 
@@ -269,7 +282,8 @@ export class JobRunner {
     const checkpoints = this.io.checkpoints;
     if (checkpoints === undefined) throw new EngineError('CONFLICT', 'this job has no checkpoint store (add a checkpoint section to the job file)');
     if (!this.canCheckpoint()) throw new EngineError('CONFLICT', 'no partitions are assigned yet: there is no state to checkpoint');
-    await checkpoints.settle();
+    // Waiting for it here would hold the job up for as long as the store takes.
+    if (checkpoints.isWriting) throw new EngineError('CONFLICT', 'a checkpoint is being written: ask again once it is stored (GET /status shows it)', { retriable: true });
     const { written: stored } = await this.checkpoint(checkpoints, false, false);
     const written = stored.then((ok) => {
       const status = checkpoints.status();
@@ -334,6 +348,7 @@ export class JobRunner {
     let lastProgress = this.startedAtMs;
     let lastFlush = this.startedAtMs;
     let lastProgressRecords = 0;
+    let lastYield = performance.now();
     const isUpdateMode = this.spec.emit === 'update';
     logger.info({ job: this.options.name, source: io.source.description }, 'job started');
     const commits = io.source.commit !== undefined;
@@ -441,7 +456,12 @@ export class JobRunner {
           if (io.checkpoints.isDue(now) && this.canCheckpoint()) await this.checkpoint(io.checkpoints, false);
           // Input read ahead resolves without a turn of the event loop, so a busy job would starve
           // the checkpoint being stored: let its I/O callbacks run once per batch.
-          else if (io.checkpoints.isWriting) await new Promise<void>((resolve) => setImmediate(resolve));
+          else if (io.checkpoints.isWriting) await yieldToEventLoop();
+        }
+        // Likewise the REST API and timers: a turn of the event loop at least every few ms of work.
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
         }
         if (now - lastProgress >= progressEvery) {
           const rate = ((this.records - lastProgressRecords) * 1000) / Math.max(1, now - lastProgress);
@@ -560,7 +580,7 @@ export class JobRunner {
     const partitions = assignment.partitions.map((p) => p.partition).sort((a, b) => a - b);
     checkpoints.useScope(`partitions-${partitions.join('-')}`);
     // The definition now may have changed since that checkpoint: restore its own, then change it to today's.
-    const restored = await checkpoints.restore((manifest) => specAfter(this.baseSpec, changesOf(manifest)));
+    const restored = await checkpoints.restore((manifest) => this.definitionOf(manifest));
     const encoded = restored?.manifest.positions as EncodedPositions | null | undefined;
     if (restored === null || encoded === null || encoded === undefined) return false;
     const covered = new Set(encoded.progress.map((p) => p.partition));
@@ -574,9 +594,15 @@ export class JobRunner {
     }
     const manifestChanges = changesOf(restored.manifest);
     applyExactFrom(restored.engine, manifestChanges);
-    // Changed since that checkpoint was taken: today's definition, from the state it held.
-    const definition = specAfter(this.baseSpec, manifestChanges);
-    this.currentEngine = jobFingerprint(definition) === jobFingerprint(this.spec) ? restored.engine : reconfigure(restored.engine, this.spec).engine;
+    if (this.changes.length <= manifestChanges.length) {
+      // A new process (or one that made fewer changes): the checkpoint's definition is the job's.
+      this.changes = [...manifestChanges];
+      this.currentSpec = specAfter(this.baseSpec, this.changes);
+      this.currentEngine = restored.engine;
+    } else {
+      // Changed in this process since that checkpoint was taken: today's definition, from the state it held.
+      this.currentEngine = reconfigure(restored.engine, this.spec).engine;
+    }
     this.positions.restore(encoded);
     for (const p of partitions) restored.engine.onPartitionAssigned(p);
     const offsets = [...this.positions.nextOffsets()].map(([partition, offset]) => ({ partition: Number(partition), offset }));
@@ -608,8 +634,7 @@ export class JobRunner {
    */
   private async restore(checkpoints: CheckpointCoordinator): Promise<boolean> {
     const { io } = this;
-    const base = this.baseSpec;
-    const restored = await checkpoints.restore((manifest) => specAfter(base, changesOf(manifest)));
+    const restored = await checkpoints.restore((manifest) => this.definitionOf(manifest));
     const sinks = this.committableSinks();
     if (restored === null) {
       for (const [, sink] of sinks) await sink.recover(null, 1);
@@ -618,7 +643,7 @@ export class JobRunner {
     }
     const { manifest, engine } = restored;
     this.changes = [...changesOf(manifest)];
-    this.currentSpec = specAfter(base, this.changes);
+    this.currentSpec = specAfter(this.baseSpec, this.changes);
     applyExactFrom(engine, this.changes);
     this.currentEngine = engine;
     this.records = manifest.counters.records;
@@ -637,6 +662,23 @@ export class JobRunner {
       manifest.finished ? 'restored a checkpoint of a finished run: nothing left to read' : 'restored from checkpoint: resuming the source from its position',
     );
     return manifest.finished;
+  }
+
+  /**
+   * The definition a checkpoint was taken with: the job file's, changed as its manifest says. A job
+   * file edited since is refused when the checkpoint holds changes (unless it now says what they
+   * made): the changes were made to the file as it was.
+   */
+  private definitionOf(manifest: CheckpointManifest): PipelineSpec {
+    const changes = changesOf(manifest);
+    if (changes.length === 0) return this.baseSpec;
+    const base = jobFingerprint(this.baseSpec);
+    if (manifest.job.baseFingerprint === undefined || base === manifest.job.baseFingerprint || base === manifest.job.fingerprint) return specAfter(this.baseSpec, changes);
+    throw new EngineError(
+      'SNAPSHOT_INCOMPATIBLE',
+      `checkpoint ${manifest.id} holds ${changes.length} change(s) made while the job ran (version ${changes.length}), and the job file's windows or filter changed since: ` +
+        'make the job file say what the changes made (GET /windows shows it), or delete the checkpoints to start afresh (`tally checkpoints delete --all <job file>`)',
+    );
   }
 
   private committableSinks(): [string, CommittableSink<never>][] {
@@ -677,7 +719,12 @@ export class JobRunner {
       chunks,
       {
         createdAtMs: io.clock.now(),
-        job: { name: this.options.name, fingerprint: jobFingerprint(this.spec), definition: JSON.parse(pipelineFingerprint(this.spec)) as unknown },
+        job: {
+          name: this.options.name,
+          fingerprint: jobFingerprint(this.spec),
+          definition: JSON.parse(pipelineFingerprint(this.spec)) as unknown,
+          ...(this.changes.length === 0 ? {} : { baseFingerprint: jobFingerprint(this.baseSpec) }),
+        },
         snapshotFormat: SNAPSHOT_FORMAT_VERSION,
         source: { description: io.source.description, position: this.resumePosition },
         positions: io.source.commit === undefined ? null : this.positions.encode(),
@@ -686,7 +733,8 @@ export class JobRunner {
         summary: { ...gauges, events: stats.events, results: stats.results, lateRecords: stats.lateRecords, badRecords: this.badRecords },
         finished,
         pauseMs,
-        changes: this.changes,
+        // A copy: the manifest is written after the state, and a change may come meanwhile.
+        changes: [...this.changes],
       },
       async () => {
         for (const [name, c] of committable) {

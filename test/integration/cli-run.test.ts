@@ -114,7 +114,7 @@ describe('tally run', () => {
   it('stops cleanly, exit 0, when the reader of its standard output goes away', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('./cli-support.js');
-    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--sink', 'stdout', '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--sink', 'stdout', '--log-level', 'warn', '--api', 'off'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout.once('data', () => child.stdout.destroy());
@@ -127,7 +127,7 @@ describe('tally run', () => {
   it('stops on SIGINT while reading an open stdin, exit 0', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('./cli-support.js');
-    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--source', 'stdin', '--sink', 'stdout', '--log-level', 'warn'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--source', 'stdin', '--sink', 'stdout', '--log-level', 'warn', '--api', 'off'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdin.write(`${input.slice(0, 50).join('\n')}\n`);

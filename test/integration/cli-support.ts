@@ -15,13 +15,21 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/**
+ * `tally run` serves the REST API on 127.0.0.1:8080 unless told otherwise; tests run many jobs at
+ * once, so a run here serves none unless its arguments ask for one (`--api host:port`).
+ */
+export function withoutApi(args: readonly string[]): readonly string[] {
+  return args[0] === 'run' && !args.includes('--api') ? [...args, '--api', 'off'] : args;
+}
+
 /** Runs `tally args…` in `cwd`, feeding `stdin`; `onStart` may signal the child. */
 export function runTally(
   args: readonly string[],
   options: { cwd: string; stdin?: string; onStart?: (pid: number) => void; env?: Readonly<Record<string, string>> },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [BIN, ...withoutApi(args)], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

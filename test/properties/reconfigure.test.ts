@@ -120,3 +120,75 @@ describe('reconfigure', () => {
     );
   });
 });
+
+// Two changes in a row, update mode, idle partitions (final results compared).
+const changeArb = fc.record({ op: fc.nat({ max: 3 }), target: fc.nat({ max: 3 }), window: windowDraftArb.filter((d) => d.kind !== 'count' && d.kind !== 'global'), filterIndex: fc.integer({ min: -1, max: FILTERS.length - 1 }), at: fc.nat({ max: 60 }) });
+type Change = typeof changeArb extends fc.Arbitrary<infer T> ? T : never;
+
+function changed(c: Change, spec: PipelineSpec, unitMs: number, name: string): PipelineSpec {
+  const t = spec.windows[c.target % spec.windows.length];
+  switch (c.op) {
+    case 0: return t === undefined || t.kind === 'count' || t.kind === 'global' ? withWindow(spec, { window: materialize(c.window, name, unitMs) }) : withWindow(spec, { window: materialize(c.window, t.name, unitMs) });
+    case 1: return withWindow(spec, { window: materialize(c.window, name, unitMs) });
+    case 2: return spec.windows.length > 1 && t !== undefined ? withWindow(spec, { remove: t.name }) : withWindow(spec, { window: materialize(c.window, name, unitMs) });
+    default: return { ...spec, filter: c.filterIndex < 0 ? null : (FILTERS[c.filterIndex] as { source: string }).source };
+  }
+}
+
+function drive(engine: WindowAggregator, s: Scenario, from: number, to: number, out: EngineOutput[]): void {
+  for (let i = from; i < to; i++) {
+    engine.onEvent(s.events[i] as ClickEvent, s.partitions[i] ?? 0, out);
+    for (const p of s.idleAfter.get(i) ?? []) engine.onPartitionIdle(p, out);
+    if (s.flushAfter.has(i)) engine.flushUpdates(out);
+  }
+}
+
+const finals = (o: readonly EngineOutput[]): WindowResult[] => o.filter((x): x is WindowResult => x.kind === 'result' && x.isFinal && x.windowKind !== 'count' && x.windowKind !== 'global');
+const id = (r: WindowResult): string => `${r.window}|${r.start}|${r.end}|${r.key.keyJson}`;
+
+function compare(name: string, exact: number, fresh: WindowResult[], got: WindowResult[]): string[] {
+  const p: string[] = [];
+  const g = new Map(got.filter((r) => r.window === name && r.start >= exact).map((r) => [id(r), r]));
+  for (const e of fresh.filter((r) => r.window === name && r.start >= exact)) {
+    const a = g.get(id(e));
+    if (a === undefined) p.push(`missing ${id(e)} ${JSON.stringify(e.values)}`);
+    else if (!e.values.every((v, j) => isClose(v, a.values[j] as number | null, 1e6))) p.push(`differs ${id(e)} ${JSON.stringify(e.values)} vs ${JSON.stringify(a.values)}`);
+    g.delete(id(e));
+  }
+  for (const k of g.keys()) p.push(`unexpected ${k}`);
+  return p;
+}
+
+describe('reconfigure twice', () => {
+  it('in update mode with flushes and idle partitions, two changes in a row are exact from the second one’s exact-from times', () => {
+  fc.assert(
+    fc.property(scenarioArb({ maxEvents: 50 }), changeArb, changeArb, fc.integer({ min: 0, max: 30 }), (s, c1, c2, retainUnits) => {
+      const v0: PipelineSpec = { ...s.spec, time: { ...s.spec.time, ...(retainUnits > 0 ? { retainSlicesMs: retainUnits * s.unitMs } : {}) } };
+      const v1 = changed(c1, v0, s.unitMs, 'a1');
+      const v2 = changed(c2, v1, s.unitMs, 'a2');
+      const at1 = Math.min(c1.at, s.events.length);
+      const at2 = Math.min(Math.max(at1, c2.at), s.events.length);
+      const out: EngineOutput[] = [];
+      const e0 = new WindowAggregator(v0);
+      drive(e0, s, 0, at1, out);
+      const e1 = reconfigure(e0, v1).engine;
+      drive(e1, s, at1, at2, out);
+      const mark = out.length;
+      const r2 = reconfigure(e1, v2);
+      drive(r2.engine, s, at2, s.events.length, out);
+      r2.engine.onEndOfInput(out);
+      const freshOut: EngineOutput[] = [];
+      const fresh = new WindowAggregator(v2);
+      drive(fresh, s, 0, s.events.length, freshOut);
+      fresh.onEndOfInput(freshOut);
+      const problems: string[] = [];
+      for (const [name, exact] of r2.exactFromMs) {
+        if (exact === null) continue;
+        problems.push(...compare(name, exact, finals(freshOut), finals(out.slice(mark))).map((p) => `${name}@${exact}: ${p}`));
+      }
+      expect(problems).toEqual([]);
+    }),
+    { numRuns: Number(process.env.TALLY_PROPERTY_RUNS ?? 300) },
+  );
+  });
+});

@@ -2,7 +2,7 @@
 
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../ports/logger.js';
-import type { AssignedPartition, Assignment, PartitionCommit, RawBatch, Source, SourcePosition } from '../../ports/source.js';
+import type { AssignedPartition, Assignment, PartitionCommit, PartitionProgress, RawBatch, Source, SourcePosition } from '../../ports/source.js';
 import { Handoff } from './handoff.js';
 import { retryTransient } from './kafka-client.js';
 import { decodeResumePoint, encodeResumePoint } from './resume-metadata.js';
@@ -18,6 +18,19 @@ export interface KafkaSourceOptions {
 }
 
 type Item = (RawBatch | Assignment) & { readonly generation: number };
+
+/** What progress() reports of one assigned partition. */
+interface PartitionFigures {
+  /** The offset of the next message the job will process (null: not known yet). */
+  position: number | null;
+  /** The partition's high watermark as the latest batch fetched gave it (null: nothing fetched yet). */
+  highWatermark: number | null;
+  /**
+   * Offsets read past without a batch for the job (transaction markers, aborted messages, the tail
+   * of a batch after its last message): from → to, taken once the job's position reaches `from`.
+   */
+  readonly skips: Map<number, number>;
+}
 
 const decoder = new TextDecoder('utf-8');
 
@@ -57,6 +70,8 @@ export class KafkaSource implements Source {
    * position; taking it would skip what lies between (see onBatch).
    */
   private readonly expectedOffsets = new Map<number, number>();
+  /** Per assigned partition, for progress(); replaced at every group join. */
+  private figures = new Map<number, PartitionFigures>();
 
   constructor(
     kafka: Kafka,
@@ -89,16 +104,45 @@ export class KafkaSource implements Source {
       if ('kind' in item) {
         this.takenGeneration = item.generation;
         this.sought.clear();
-      } else {
-        // Fetched from the committed offset before the job sought elsewhere (seekTo).
-        const sought = this.sought.get(item.partition as number);
-        if (sought !== undefined) {
-          if (item.offsets?.first !== sought) continue;
-          this.sought.delete(item.partition as number);
-        }
+        yield item;
+        continue;
       }
+      const partition = item.partition as number;
+      // Fetched from the committed offset before the job sought elsewhere (seekTo).
+      const sought = this.sought.get(partition);
+      if (sought !== undefined) {
+        if (item.offsets?.first !== sought) continue;
+        this.sought.delete(partition);
+      }
+      const seeks = this.seeks;
       yield item;
+      // The job asks for the next item once it has processed this batch: its messages count as processed.
+      if (item.generation === this.generation && seeks === this.seeks && item.offsets !== undefined) this.processedUpTo(partition, item.offsets.next);
     }
+  }
+
+  /**
+   * Per assigned partition (revoked ones disappear at the rebalance), in messages:
+   * - position: the offset of the next message the job will process, i.e. after the last batch the
+   *   job has finished (it asked for the next item), not after the last one fetched: batches waiting
+   *   in the handoff queue are not processed yet, so they count as lag. Before the partition's first
+   *   batch it is where reading starts (the committed offset, or the one startFrom gives once known);
+   *   null while not known.
+   * - lag: the partition's end − position, never below 0. The end is the high watermark kafkajs gave
+   *   with the latest batch fetched (no extra request is made, so while the job waits, paused or
+   *   behind a slow sink, no fetch refreshes it), or with stopAt end the end offset read at the start
+   *   (what this run reads). Null before the partition's first batch (an empty partition stays null
+   *   until a message arrives), except with stopAt end.
+   */
+  progress(): readonly PartitionProgress[] {
+    const out: PartitionProgress[] = [];
+    for (const partition of [...this.assigned].sort((a, b) => a - b)) {
+      const f = this.figures.get(partition);
+      const position = f?.position ?? null;
+      const end = this.endOffsets !== null ? (this.endOffsets.get(partition) ?? 0) : (f?.highWatermark ?? null);
+      out.push({ partition, position, lag: position === null || end === null ? null : Math.max(0, end - position), unit: 'messages' });
+    }
+    return out;
   }
 
   /** Reads the assigned partitions from these offsets (a restored checkpoint's) instead of the committed ones. */
@@ -109,6 +153,12 @@ export class KafkaSource implements Source {
       if (!this.assigned.has(partition)) continue;
       this.sought.set(partition, offset);
       this.expectedOffsets.set(partition, offset);
+      const f = this.figures.get(partition);
+      if (f !== undefined) {
+        // The checkpoint's state holds everything before its offset.
+        f.position = offset;
+        f.skips.clear();
+      }
       if (this.endOffsets !== null) this.nextOffsets.set(partition, offset);
       this.consumer.seek({ topic, partition, offset: String(offset) });
     }
@@ -154,10 +204,16 @@ export class KafkaSource implements Source {
     // A batch of transaction markers only never reaches eachBatch, yet kafkajs reads past it: the
     // next batch starts after it, and for stopAt end it counts as read.
     this.consumer.on(END_BATCH_PROCESS, (event) => {
-      const { partition, lastOffset, batchSize } = event.payload;
+      const { partition, lastOffset, batchSize, highWatermark } = event.payload;
       if (batchSize !== 0 || !this.assigned.has(partition)) return;
       const next = Number(lastOffset) + 1;
-      if (next > (this.expectedOffsets.get(partition) ?? Number.POSITIVE_INFINITY)) this.expectedOffsets.set(partition, next);
+      const expected = this.expectedOffsets.get(partition);
+      const f = this.figures.get(partition);
+      if (f !== undefined) {
+        f.highWatermark = Number(highWatermark);
+        this.skipOver(partition, expected ?? null, next);
+      }
+      if (next > (expected ?? Number.POSITIVE_INFINITY)) this.expectedOffsets.set(partition, next);
       this.advanceTo(partition, next);
     });
     this.consumer.on(GROUP_JOIN, (event) => {
@@ -165,6 +221,8 @@ export class KafkaSource implements Source {
       if (this.stopped) return;
       const partitions = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
       this.assigned = new Set(partitions);
+      // Reading starts again from the committed offsets (queueAssignment sets them).
+      this.figures = new Map(partitions.map((p) => [p, { position: null, highWatermark: null, skips: new Map() }]));
       this.assignmentQueued = this.queueAssignment(generation, partitions).catch((error: unknown) => {
         if (!this.stopped) this.handoff.fail(error);
       });
@@ -204,6 +262,8 @@ export class KafkaSource implements Source {
       const range = topicOffsets.find((o) => o.partition === partition);
       const start = offset ?? (range === undefined ? null : Number(this.options.startFrom === 'earliest' ? range.low : range.high));
       if (start !== null) this.nextOffsets.set(partition, start);
+      const f = this.figures.get(partition);
+      if (f !== undefined && generation === this.generation) f.position = start;
     }
     this.logger.info({ topic, generation, partitions: assignment }, 'kafka source: partitions assigned');
     await this.handoff.push({ kind: 'assignment', partitions: assignment, generation });
@@ -224,13 +284,22 @@ export class KafkaSource implements Source {
       this.consumer.seek({ topic, partition, offset: String(expected) });
       return;
     }
+    const f = this.figures.get(partition);
+    if (f !== undefined) {
+      f.highWatermark = Number(batch.highWatermark);
+      // The partition's first batch (no committed offset): reading started at the offset fetched.
+      f.position ??= fetchedOffset;
+    }
     const end = this.endOffsets?.get(partition);
     let messages = batch.messages;
     if (end !== undefined) messages = messages.filter((m) => Number(m.offset) < end);
     if (this.stopped || !isRunning() || isStale()) return;
     if (messages.length === 0) {
       // Everything in it is at or past the end offset: the partition is read to its end.
-      if (batch.messages.length > 0) this.advanceTo(partition, Number(batch.lastOffset()) + 1);
+      if (batch.messages.length > 0) {
+        this.skipOver(partition, expected ?? null, Number(batch.lastOffset()) + 1);
+        this.advanceTo(partition, Number(batch.lastOffset()) + 1);
+      }
       return;
     }
     const offsets = messages.map((m) => Number(m.offset));
@@ -248,9 +317,48 @@ export class KafkaSource implements Source {
     // A seekTo while the batch waited moved the position: the batch is dropped (batches()), and
     // must not move the expected offset or the stopAt-end progress.
     if (seeks !== this.seeks) return;
-    const next = Math.max((offsets[offsets.length - 1] as number) + 1, Number(batch.lastOffset()) + 1);
-    if (generation === this.generation) this.expectedOffsets.set(partition, next);
+    const afterLast = (offsets[offsets.length - 1] as number) + 1;
+    const next = Math.max(afterLast, Number(batch.lastOffset()) + 1);
+    if (generation === this.generation) {
+      this.expectedOffsets.set(partition, next);
+      // What follows the batch's last message (markers, aborted messages) is read past with it.
+      this.skipOver(partition, afterLast, next);
+    }
     this.advanceTo(partition, next);
+  }
+
+  /** The job has processed `partition` up to `next` (exclusive). */
+  private processedUpTo(partition: number, next: number): void {
+    const f = this.figures.get(partition);
+    if (f === undefined) return;
+    f.position = next;
+    this.takeSkips(f);
+  }
+
+  /**
+   * Offsets from..to hold nothing for the job (read past without a batch): the position passes over
+   * them once the job has processed everything before `from` (null: nothing was handed over in this
+   * generation, so from the current position). With stopAt end, never past the end offset.
+   */
+  private skipOver(partition: number, from: number | null, to: number): void {
+    const f = this.figures.get(partition);
+    if (f === undefined) return;
+    const end = this.endOffsets === null ? to : Math.min(to, this.endOffsets.get(partition) ?? 0);
+    const start = from ?? f.position;
+    // Nothing known and nothing handed over: reading goes on after the skipped offsets.
+    if (start === null) f.position = end;
+    else if (end > start) f.skips.set(start, end);
+    this.takeSkips(f);
+  }
+
+  /** Moves the position over the skipped offsets it has reached. */
+  private takeSkips(f: PartitionFigures): void {
+    for (;;) {
+      const to = f.position === null ? undefined : f.skips.get(f.position);
+      if (to === undefined) return;
+      f.skips.delete(f.position as number);
+      f.position = to;
+    }
   }
 
   /** Awaits `work`, sending a heartbeat every heartbeat interval meanwhile. */

@@ -271,6 +271,49 @@ describe('ClickGenerator', () => {
     expect(ratio).toBeLessThan(4.5);
   });
 
+  it('counts the lines due by a time from its schedule, as generating them would', () => {
+    // Spans within a minute, across minute edges, from mid-stream, and at rates from sparse to dense.
+    for (const [eventsPerSecond, startTimeMs, skipped, spansMs] of [
+      [1000, START_MS, 0, [0, 1, 999, 60_000, 61_234, 5 * 60_000 + 17]],
+      [7, START_MS + 59_500, 3, [0, 500, 10 * 60_000 + 1]],
+      [0.01, START_MS + 4 * HOUR_MS, 0, [0, 99_999, 100_000, 3 * HOUR_MS]],
+      [333.3, START_MS + 20 * HOUR_MS + 30_001, 12_345, [2 * 60_000 + 5]],
+    ] as const) {
+      const generator = new ClickGenerator({ ...base, eventsPerSecond, startTimeMs });
+      take(generator, skipped);
+      for (const spanMs of spansMs) {
+        const timeMs = generator.nextEventTimeMs + spanMs;
+        const counted = generator.linesDueBy(timeMs);
+        const replica = new ClickGenerator({ ...base, eventsPerSecond, startTimeMs });
+        take(replica, skipped);
+        let due = 0;
+        while (replica.nextEventTimeMs <= timeMs) {
+          replica.next();
+          due++;
+        }
+        expect(counted, `${eventsPerSecond}/s, ${spanMs} ms after line ${skipped}`).toBe(due);
+      }
+      expect(generator.linesDueBy(generator.nextEventTimeMs - 1)).toBe(0);
+    }
+  });
+
+  it('counts whole days of lines due at eventsPerSecond × 86 400 each', () => {
+    const generator = new ClickGenerator({ ...base, eventsPerSecond: 2 });
+    take(generator, 1000);
+    const days = 3;
+    const timeMs = generator.nextEventTimeMs + days * DAY_MS + 6 * HOUR_MS;
+    const replica = new ClickGenerator({ ...base, eventsPerSecond: 2 });
+    take(replica, 1000);
+    let due = 0;
+    while (replica.nextEventTimeMs <= timeMs) {
+      replica.next();
+      due++;
+    }
+    // The steps of a whole day add up to the day: its count is off by the rounding only.
+    expect(Math.abs(generator.linesDueBy(timeMs) - due)).toBeLessThanOrEqual(days);
+    expect(due).toBeGreaterThan(days * 2 * 86_400);
+  });
+
   it('writes integer timestamps even when events are far apart or very dense', () => {
     for (const eventsPerSecond of [0.5, 3, 1_000_000]) {
       const generator = new ClickGenerator({ ...base, eventsPerSecond, malformedFraction: 0 });

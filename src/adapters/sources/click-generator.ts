@@ -371,6 +371,36 @@ export class ClickGenerator {
     return Math.floor(this.startTimeMs + this.offsetMs);
   }
 
+  /**
+   * How many lines not generated yet have an in-order event time (see nextEventTimeMs) at or before
+   * `timeMs`, counted from the schedule without generating them, one step per UTC minute. Exact
+   * but for floating-point rounding over spans up to a day; each whole day beyond counts
+   * eventsPerSecond × 86 400 lines (the daily curve averages 1; off by about a line a day), so the
+   * cost stays within about 1 500 steps whatever the span.
+   */
+  linesDueBy(timeMs: number): number {
+    // floor(startTimeMs + offset) ≤ timeMs  ⇔  offset < floor(timeMs) + 1 − startTimeMs
+    const limitMs = Math.floor(timeMs) + 1 - this.startTimeMs;
+    let offsetMs = this.offsetMs;
+    let stepMs = this.stepMs;
+    let minuteEndMs = this.nextMinuteOffsetMs;
+    let count = 0;
+    const days = Math.floor((limitMs - offsetMs) / DAY_MS);
+    if (days >= 1) {
+      count += Math.round(days * this.eventsPerSecond * 86_400);
+      offsetMs += days * DAY_MS;
+      minuteEndMs = offsetMs; // enter the minute it lands in
+    }
+    while (offsetMs < limitMs) {
+      if (offsetMs >= minuteEndMs) ({ stepMs, minuteEndMs } = this.minuteAt(offsetMs));
+      // The lines at offsetMs + k · stepMs before the minute's end (or the limit).
+      const lines = Math.ceil((Math.min(minuteEndMs, limitMs) - offsetMs) / stepMs);
+      count += lines;
+      offsetMs += lines * stepMs;
+    }
+    return count;
+  }
+
   /** True when the line last returned by next() is malformed on purpose (a bad record). */
   get isLastLineMalformed(): boolean {
     return this.isMalformed;
@@ -479,10 +509,19 @@ export class ClickGenerator {
 
   /** Sets the step for the UTC minute that holds the next event time, and where that minute ends. */
   private enterMinute(): void {
-    const timeMs = this.startTimeMs + this.offsetMs;
+    const { stepMs, minuteEndMs } = this.minuteAt(this.offsetMs);
+    this.stepMs = stepMs;
+    this.nextMinuteOffsetMs = minuteEndMs;
+  }
+
+  /** The step between lines in the UTC minute that holds startTimeMs + offsetMs, and the offset where that minute ends. */
+  private minuteAt(offsetMs: number): { stepMs: number; minuteEndMs: number } {
+    const timeMs = this.startTimeMs + offsetMs;
     const msOfDay = ((timeMs % DAY_MS) + DAY_MS) % DAY_MS;
     const minute = Math.floor(msOfDay / MINUTE_MS);
-    this.stepMs = 1000 / (this.eventsPerSecond * (DAILY_CURVE[minute] as number));
-    this.nextMinuteOffsetMs = this.offsetMs + (MINUTE_MS - (msOfDay - minute * MINUTE_MS));
+    return {
+      stepMs: 1000 / (this.eventsPerSecond * (DAILY_CURVE[minute] as number)),
+      minuteEndMs: offsetMs + (MINUTE_MS - (msOfDay - minute * MINUTE_MS)),
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeSourceProgressContract } from '../../../test/contracts/source-progress.contract.js';
 import { parseEventLine } from '../../core/event/parse-event-line.js';
 import type { Clock } from '../../ports/clock.js';
 import type { RawBatch } from '../../ports/source.js';
@@ -208,8 +209,83 @@ describe('GeneratorSource', () => {
     expect(batches.length).toBe(5);
   });
 
+  describe('progress', () => {
+    it('gives the sequence number of the next line to process and the lines left up to maxEvents, down to 0', async () => {
+      const source = new GeneratorSource({ ...options, maxEvents: 5000, batchSize: 1000 }, { clock: fakeTime(0).clock, sleep: neverSleep });
+      expect(source.progress()).toEqual([{ partition: 0, position: 0, lag: 5000, unit: 'records' }]);
+      let processed = 0;
+      for await (const batch of source.batches()) {
+        // The batch in hand is not processed until the next one is asked for.
+        expect(source.progress()).toEqual([{ partition: 0, position: processed, lag: 5000 - processed, unit: 'records' }]);
+        processed += batch.records.length;
+      }
+      expect(source.progress()).toEqual([{ partition: 0, position: 5000, lag: 0, unit: 'records' }]);
+    });
+
+    it('has no lag when endless and not realtime', async () => {
+      const source = new GeneratorSource({ ...options, maxEvents: null, batchSize: 100 }, { clock: fakeTime(0).clock, sleep: neverSleep });
+      let batches = 0;
+      for await (const _ of source.batches()) if (++batches === 3) break;
+      expect(source.progress()).toEqual([{ partition: 0, position: 200, lag: null, unit: 'records' }]);
+    });
+
+    it('starts at the resumed sequence number', async () => {
+      const source = new GeneratorSource({ ...options, maxEvents: 5000 }, { clock: fakeTime(0).clock });
+      await source.resumeFrom({ seed: options.seed, sequence: 1234, startTimeMs: MIDNIGHT_MS, wallStartMs: 0 });
+      expect(source.progress()).toEqual([{ partition: 0, position: 1234, lag: 3766, unit: 'records' }]);
+    });
+
+    it('counts the lines due by the clock and not processed as the lag of a realtime source', async () => {
+      const time = fakeTime(MIDNIGHT_MS);
+      const batchSize = 4096;
+      const source = new GeneratorSource({ ...options, realtime: true, maxEvents: null, batchSize }, { clock: time.clock, sleep: time.sleep });
+      expect(source.progress()).toEqual([{ partition: 0, position: 0, lag: null, unit: 'records' }]);
+      const sizes: number[] = [];
+      let lagAfterStall = 0;
+      for await (const batch of source.batches()) {
+        const [progress] = source.progress();
+        const processed = sizes.reduce((a, b) => a + b, 0);
+        expect(progress?.position).toBe(processed);
+        // A partial batch holds every line due; a full one leaves some for the next.
+        if (batch.records.length < batchSize) expect(progress?.lag).toBe(batch.records.length);
+        else expect(progress?.lag).toBeGreaterThan(batch.records.length);
+        sizes.push(batch.records.length);
+        if (sizes.length === 1) time.advance(10_000); // the consumer took 10 s over the first batch
+        if (sizes.length === 2) lagAfterStall = progress?.lag ?? 0;
+        if (time.sleeps.length > 3) break;
+      }
+      // The lag seen with the first batch after the stall (and the 50 ms pause before it) is every
+      // line released until the source caught up and paused again.
+      const firstPartial = sizes.findIndex((size, i) => i > 0 && size < batchSize);
+      expect(sizes.slice(0, 3)).toEqual([1, 4096, 4096]);
+      expect(lagAfterStall).toBe(sizes.slice(1, firstPartial + 1).reduce((a, b) => a + b, 0));
+    });
+
+    it('keeps the lag of a realtime source within maxEvents, 0 at the end', async () => {
+      const time = fakeTime(MIDNIGHT_MS);
+      const source = new GeneratorSource({ ...options, realtime: true, maxEvents: 500 }, { clock: time.clock, sleep: time.sleep });
+      let isFirst = true;
+      for await (const _ of source.batches()) {
+        if (isFirst) {
+          time.advance(10_000);
+          expect(source.progress()).toEqual([{ partition: 0, position: 0, lag: 500, unit: 'records' }]);
+          isFirst = false;
+        }
+      }
+      expect(source.progress()).toEqual([{ partition: 0, position: 500, lag: 0, unit: 'records' }]);
+    });
+  });
+
   it('describes itself for logs', () => {
     const source = new GeneratorSource({ ...options, realtime: true }, { clock: fakeTime(0).clock });
     expect(source.description).toBe('generator 1000/s seed 5, realtime, 10000 events');
   });
 });
+
+describeSourceProgressContract('GeneratorSource', async () => ({
+  source: new GeneratorSource({ ...options, maxEvents: 2500, batchSize: 1000 }, { clock: fakeTime(0).clock, sleep: neverSleep }),
+  unit: 'records',
+  endPosition: 2500,
+  knowsLag: true,
+  cleanup: async () => {},
+}));

@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { EngineError } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
-import type { RawBatch, ResumePosition, Source } from '../../ports/source.js';
+import type { PartitionProgress, RawBatch, ResumePosition, Source } from '../../ports/source.js';
 import { ClickGenerator } from './click-generator.js';
 
 /** Event time of the first event when none is given and the source is not realtime: 2026-11-23T00:00:00Z. */
@@ -48,6 +48,10 @@ export class GeneratorSource implements Source {
   private isStopped = false;
   /** Set by resumeFrom: the first sequence number to yield and the event time the run started at. */
   private resume: { sequence: number; startTimeMs: number; wallStartMs: number } | null = null;
+  /** The sequence number of the first line not processed yet. */
+  private position = 0;
+  /** The run batches() started: its generator (ahead of position by the lines handed over) and pacing origin. */
+  private running: { generator: ClickGenerator; startTimeMs: number; wallStartMs: number } | null = null;
 
   constructor(
     private readonly options: GeneratorSourceOptions,
@@ -81,6 +85,29 @@ export class GeneratorSource implements Source {
       throw new EngineError('CHECKPOINT_MISMATCH', `the checkpoint's position ${JSON.stringify(position)} is not one of ${this.description}`);
     }
     this.resume = { sequence, startTimeMs, wallStartMs };
+    this.position = sequence;
+  }
+
+  /**
+   * Partition 0, in records: position = the sequence number of the first line not processed yet.
+   * Lag, as fast as consumed: the lines left up to maxEvents (null when endless). Lag, realtime: the
+   * lines whose event time has come by the clock (up to maxEvents) but that are not processed yet,
+   * counted from the generator's schedule: about 0 while the job keeps up, growing when it falls
+   * behind, and the downtime's lines after a resume. Null for realtime before batches() is called.
+   */
+  progress(): readonly PartitionProgress[] {
+    const { maxEvents, realtime } = this.options;
+    const limit = maxEvents ?? Number.POSITIVE_INFINITY;
+    let lag: number | null = null;
+    if (!realtime) {
+      if (maxEvents !== null) lag = Math.max(0, maxEvents - this.position);
+    } else if (this.running !== null) {
+      const { generator, startTimeMs, wallStartMs } = this.running;
+      const dueMs = startTimeMs + (this.clock.now() - wallStartMs);
+      const due = generator.sequence + generator.linesDueBy(dueMs);
+      lag = Math.max(0, Math.min(due, limit) - this.position);
+    }
+    return [{ partition: 0, position: this.position, lag, unit: 'records' }];
   }
 
   /** Each call starts the sequence again from its first line (or the resumed position). */
@@ -98,6 +125,8 @@ export class GeneratorSource implements Source {
     const limit = maxEvents ?? Number.POSITIVE_INFINITY;
     const skip = Math.min(this.resume?.sequence ?? 0, limit);
     while (generator.sequence < skip) generator.next();
+    this.position = skip;
+    this.running = { generator, startTimeMs, wallStartMs };
 
     while (!this.isStopped && generator.sequence < limit) {
       // Realtime: release the lines whose event time has come, so event time tracks wall time and the
@@ -118,6 +147,8 @@ export class GeneratorSource implements Source {
           positionOf: (i) => ({ kind: 'generator', sequence: first + i }),
           resumeAfter: { seed, sequence: first + records.length, startTimeMs, wallStartMs },
         };
+        // The job asks for the next batch once it has processed this one.
+        this.position = first + records.length;
       }
       if (realtime && records.length < count && !this.isStopped) await this.sleep(this.pollIntervalMs);
     }

@@ -105,14 +105,16 @@ function globalTotals(engine: WindowAggregator, def: AlignedDef, match: Match, l
     const base = global.base.get(entry.id);
     if (base !== undefined) totals.set(entry, plan.copy(base));
   }
-  for (const slice of engine.slices.slices) {
-    // Slices before the last tick were folded in (or, kept for late definitions, never belonged to it).
-    if (slice.start < global.foldedUpToMs) continue;
-    for (const [entry, p] of slice.partials) {
-      if (!KeyTable.matches(entry.group, match)) continue;
-      addTo(totals, entry, p, plan);
-      if (slice.end > end) end = slice.end;
-    }
+  // Only the slices of ticks still to come: the others were folded in, or their events were added
+  // to the totals directly (late for their tick, yet kept in a slice for later definitions).
+  for (const tick of def.pending.values()) {
+    engine.slices.forEachIn(tick.start, tick.end, (slice) => {
+      for (const [entry, p] of slice.partials) {
+        if (!KeyTable.matches(entry.group, match)) continue;
+        addTo(totals, entry, p, plan);
+        if (tick.end > end) end = tick.end;
+      }
+    });
   }
   const entries = [...totals].sort((a, b) => a[0].id - b[0].id).slice(0, limit);
   for (const [entry, partial] of entries) {

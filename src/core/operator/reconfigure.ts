@@ -73,7 +73,17 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
    * Events later than this are all in the slices, and slice edges after it are intact. (Without
    * aligned windows the engine keeps no slices: then only events after the latest one seen count.)
    */
-  const heldFrom = old.aligned.length > 0 ? watermark - engine.retainMs : latestEvent;
+  const heldFrom = old.aligned.length > 0 ? old.heldFromMs() : latestEvent;
+  if (engine.aligned.length > 0) {
+    // Slices of the old filter, or slices kept only from now on, are not complete before the latest event.
+    engine.slicesCompleteAfterMs = old.aligned.length === 0 ? latestEvent : filterChanged ? Math.max(old.slicesCompleteAfterMs, latestEvent) : old.slicesCompleteAfterMs;
+  }
+  /**
+   * Reading again after a restart (Kafka): windows closing at or before a partition's floor are
+   * taken for emitted by the earlier run, so a new definition is exact only after the highest floor.
+   */
+  let replayFloor = Number.NEGATIVE_INFINITY;
+  for (const floor of old.replayFloors?.values() ?? []) if (floor > replayFloor) replayFloor = floor;
   const oldSlices = old.slices.slices;
   const exactFromMs = new Map<string, number | null>();
 
@@ -94,12 +104,18 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
       if (filterChanged) exactFromMs.set(def.spec.name, def.global === null ? def.exactFromMs : null);
       continue;
     }
-    def.exactFromMs = alignedExactFrom(def.assigner, oldSlices, { heldFrom, watermark, lateness, latestEvent: filterChanged ? latestEvent : Number.NEGATIVE_INFINITY });
+    def.exactFromMs = Math.max(
+      alignedExactFrom(def.assigner, oldSlices, { heldFrom, watermark, lateness, latestEvent: filterChanged ? latestEvent : Number.NEGATIVE_INFINITY }),
+      def.assigner.firstOpenStart(replayFloor - lateness),
+    );
     exactFromMs.set(def.spec.name, def.exactFromMs);
   }
 
-  for (const slice of oldSlices) engine.slices.adopt(slice);
-  for (const [slice, keys] of old.dirtySlices) engine.dirtySlices.set(slice, keys);
+  // Without aligned windows nothing would ever drop the slices again.
+  if (engine.aligned.length > 0) {
+    for (const slice of oldSlices) engine.slices.adopt(slice);
+    for (const [slice, keys] of old.dirtySlices) engine.dirtySlices.set(slice, keys);
+  }
   // The windows of added and changed definitions that contain held slices (moved ones are already pending).
   for (const slice of engine.slices.slices) engine.registerWindowsOf(slice);
 
@@ -107,7 +123,7 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   const sessionOf = new Map<SessionDef, SessionDef>();
   for (const def of engine.sessionDefs) {
     const previous = oldSessions.get(def.spec.name);
-    const afterLatest = latestEvent + def.spec.gapMs;
+    const afterLatest = Math.max(latestEvent + def.spec.gapMs, replayFloor);
     if (previous !== undefined && !changed.has(def.spec.name)) {
       (def as Writable<SessionDef>).sessions = previous.sessions;
       sessionOf.set(previous, def);

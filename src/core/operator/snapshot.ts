@@ -11,7 +11,7 @@ import { WindowAggregator, type PendingWindow } from './window-aggregator.js';
 import { WatermarkTracker } from '../watermark/watermark-tracker.js';
 import type { Session } from '../windows/session.js';
 
-export const SNAPSHOT_FORMAT_VERSION = 3;
+export const SNAPSHOT_FORMAT_VERSION = 4;
 
 /** "TLYSNAP" + a format byte: a file that is not a snapshot is refused at once. */
 const MAGIC = [0x54, 0x4c, 0x59, 0x53, 0x4e, 0x41, 0x50];
@@ -94,6 +94,8 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number, pool
   w.bool(engine.hasEnded);
   w.uint(engine.droppedSinceSweep);
   w.num(engine.maxClosedAtMs);
+  // What a restored engine can say its slices hold for sure, whatever retainSlices it restores with.
+  w.num(engine.heldFromMs());
   w.str(JSON.stringify(engine.stats));
   const floors = engine.replayFloors;
   w.uint(floors === null ? 0 : floors.size + 1);
@@ -228,7 +230,8 @@ export function readSnapshotHeader(bytes: Uint8Array): { formatVersion: number; 
 /** Rebuilds an engine from a snapshot taken with the same pipeline (all chunks, concatenated). */
 export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAggregator {
   const header = readSnapshotHeader(bytes);
-  if (header.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+  // Format 3 is format 4 without the slices' completeness (read as: complete after the watermark).
+  if (header.formatVersion !== SNAPSHOT_FORMAT_VERSION && header.formatVersion !== 3) {
     throw new EngineError('SNAPSHOT_INCOMPATIBLE', `snapshot format ${header.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
   }
   if (header.pipelineFingerprint !== pipelineFingerprint(spec)) {
@@ -256,6 +259,7 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
   engine.hasEnded = r.bool();
   engine.droppedSinceSweep = r.uint();
   engine.maxClosedAtMs = r.num();
+  const heldFromMs = header.formatVersion >= 4 ? r.num() : null;
   Object.assign(engine.stats, JSON.parse(r.str()) as object);
   const floorCount = r.uint();
   if (floorCount > 0) {
@@ -268,6 +272,7 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
   const partitions: [string | number, number, boolean][] = [];
   for (let i = r.uint(); i > 0; i--) partitions.push([readPartition(r), r.num(), r.bool()]);
   engine.watermark = WatermarkTracker.decode(spec.time.maxOutOfOrdernessMs, { watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, partitions });
+  if (engine.aligned.length > 0) engine.slicesCompleteAfterMs = heldFromMs ?? engine.watermark.current;
 
   const nextId = r.uint();
   const table = new KeyTable(spec.keyBy);

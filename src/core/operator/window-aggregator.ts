@@ -150,6 +150,13 @@ export class WindowAggregator {
   replayFloors: Map<string | number, number> | null = null;
   /** Slices dropped or merged since the last sweep of the key table (in snapshots: it decides when keys are forgotten). */
   droppedSinceSweep = 0;
+  /**
+   * The slices hold every event (that passes the filter) later than this, besides those later than
+   * watermark − retainSlices: −Infinity for an engine that has kept slices from the start; raised
+   * when the filter changes or slices start late (see reconfigure.ts, heldFromMs). +Infinity while
+   * there are no aligned windows (no slices are kept).
+   */
+  slicesCompleteAfterMs: number;
 
   constructor(spec: PipelineSpec) {
     this.spec = spec;
@@ -181,6 +188,12 @@ export class WindowAggregator {
     this.sessionDefs = sessionDefs;
     this.countDefs = countDefs;
     this.slices = new SliceStore(this.cutter());
+    this.slicesCompleteAfterMs = aligned.length > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+
+  /** Events later than this are all in the slices now, and slice edges after it are intact. */
+  heldFromMs(): number {
+    return Math.max(this.watermark.current - this.retainMs, this.slicesCompleteAfterMs);
   }
 
   private cutter(): SliceCutter {
@@ -255,6 +268,7 @@ export class WindowAggregator {
           }
           else (lateFor ??= []).push(def.spec.name);
         }
+
         // Late for every window now, but kept for definitions added or changed later (retainSlices).
         if (!needsSlice && this.retainMs > 0 && t > this.watermark.current - this.retainMs) needsSlice = true;
       }

@@ -49,6 +49,8 @@ export interface CheckpointManifest {
     readonly fingerprint: string;
     /** The pipeline definition itself, so that a refusal can say what changed. */
     readonly definition: unknown;
+    /** With changes made while running: the fingerprint of the job file's definition they started from. */
+    readonly baseFingerprint?: string;
   };
   readonly state: { readonly key: string; readonly bytes: number; readonly sha256: string; readonly snapshotFormat: number };
   readonly source: { readonly description: string; readonly position: ResumePosition | null };

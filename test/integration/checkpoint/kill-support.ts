@@ -75,7 +75,7 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
     const killing = landed < kills;
     const afterCheckpoint = landed % 2 === 1;
     const delayMs = afterCheckpoint ? Math.floor(random() * 800) : 500 + Math.floor(random() * 1_000);
-    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--api', 'off'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
     const kill = (): void => {

@@ -2,7 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BIN, type CliRun } from '../../integration/cli-support.js';
+import { BIN, withoutApi, type CliRun } from '../../integration/cli-support.js';
 
 const PRELOAD = fileURLToPath(new URL('./preload-delayed-assigner.mjs', import.meta.url));
 
@@ -25,7 +25,7 @@ export interface TallyProcess {
 
 /** `tally args…` in `cwd`, with kafkajs' consumer patched for the mock broker (see the preload). */
 export function startTally(args: readonly string[], cwd: string): TallyProcess {
-  const child = spawn(process.execPath, ['--import', PRELOAD, BIN, ...args], {
+  const child = spawn(process.execPath, ['--import', PRELOAD, BIN, ...withoutApi(args)], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
