@@ -141,7 +141,10 @@ describe('JobHandle', () => {
     await expect(control.addWindow({ name: 'w', tumbling: '0s' })).rejects.toMatchObject({ code: 'CONFIG_INVALID_WINDOW', message: expect.stringContaining('greater than 0') });
     await expect(control.updateWindow('per_minute', { sliding: { size: '1m', slide: '2m' } })).rejects.toMatchObject({ message: expect.stringContaining('must not exceed size') });
     await expect(control.updateWindow('per_minute', { name: 'other' })).rejects.toMatchObject({ path: 'name' });
-    expect(control.changes()).toEqual([]);
+    for (let i = 1; i < 64; i++) await control.addWindow({ name: `w${i}`, tumbling: `${i}m` });
+    await expect(control.addWindow({ name: 'one_more', tumbling: '1h' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('64 windows') });
+    for (let i = 1; i < 64; i++) await control.deleteWindow(`w${i}`);
+    expect(control.changes()).toHaveLength(126);
     source.release(10);
     await done;
   });

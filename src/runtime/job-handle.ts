@@ -53,6 +53,9 @@ function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown
   return out;
 }
 
+/** Windows a job can have through changes (each one adds work per event). */
+const MAX_WINDOWS = 64;
+
 /** Characters of a change request kept with the change (the resulting definition is always kept). */
 const MAX_KEPT_REQUEST = 4_096;
 
@@ -159,6 +162,9 @@ export class JobHandle implements JobControl {
   addWindow(input: unknown): Promise<DefinitionChange> {
     return this.runner.enqueue(() => {
       const spec = this.codec.parse(input);
+      if (this.runner.spec.windows.length >= MAX_WINDOWS) {
+        throw new EngineError('CONFLICT', `the job has ${MAX_WINDOWS} windows, the most it can have while it runs (every window costs time per event): delete one first`);
+      }
       if (this.runner.spec.windows.some((w) => w.name === spec.name)) {
         throw new EngineError('CONFLICT', `a window named '${spec.name}' exists already: change it with PATCH /windows/${spec.name}`);
       }
