@@ -46,8 +46,7 @@ export const windowRoutes: ApiPlugin = async (app, { context }) => {
     },
     async (request, reply) => {
       const { name } = request.params;
-      windowNamed(control, name);
-      const history = historyOf(control);
+      const history = historyWindow(control, name);
       const q = request.query;
       if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw badRequest('from must be before to', 'from');
       const query: HistoryQuery = {
@@ -103,8 +102,7 @@ export const windowRoutes: ApiPlugin = async (app, { context }) => {
     },
     async (request, reply) => {
       const { name } = request.params;
-      windowNamed(control, name);
-      const history = historyOf(control);
+      const history = historyWindow(control, name);
       const { by, n, at } = request.query;
       // The instance: the newest start at or before `at` (or the newest of all).
       const newest = history.query({ window: name, order: 'newest', limit: 1, ...(at === undefined ? {} : { to: at + 1 }) }).results[0];
@@ -116,3 +114,14 @@ export const windowRoutes: ApiPlugin = async (app, { context }) => {
     },
   );
 };
+
+/**
+ * The history of a window: one the job runs now, or one deleted while it ran whose results the
+ * history still holds. An unknown window is NOT_FOUND; a job without a history CONFLICT.
+ */
+function historyWindow(control: JobControl, name: string): ResultsHistory {
+  const history = control.history;
+  const isCurrent = control.windows().some((w) => w.spec.name === name);
+  if (!isCurrent && (history === null || history.query({ window: name, order: 'newest', limit: 1 }).results.length === 0)) windowNamed(control, name);
+  return historyOf(control);
+}

@@ -42,6 +42,11 @@ describe('control', () => {
       expect(deleted.status).toBe(200);
       expect(deleted.json.change).toMatchObject({ version: 3, op: 'delete-window', window: 'per_5m' });
       expect((await call(job.url, 'GET', '/windows/per_5m/live')).status).toBe(404);
+      // Its results stay readable from the history; a window never seen is still unknown.
+      const kept = await call(job.url, 'GET', '/windows/per_5m/results');
+      expect(kept.status).toBe(200);
+      expect(kept.json.results.length).toBe(results.json.results.length);
+      expect((await call(job.url, 'GET', '/windows/per_6m/results')).status).toBe(404);
 
       const status = statusAnswer.parse((await call(job.url, 'GET', '/status')).json);
       expect(status.definitionVersion).toBe(3);
