@@ -232,7 +232,7 @@ export class JobHandle implements JobControl {
   private versionOf(name: string): number {
     const changes = this.runner.changes;
     for (let i = changes.length - 1; i >= 0; i--) {
-      const c = changes[i] as StoredChange;
+      const c = changes[i] as DefinitionChange;
       if (c.window === name || Object.hasOwn(c.exactFromMs, name)) return c.version;
     }
     return 0;

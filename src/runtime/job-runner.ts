@@ -1,29 +1,28 @@
 // JobRunner: the job loop. Reads batches from a source, runs them through the engine, writes the sinks.
 
+import { AggregatePlan } from '../core/aggregate/aggregate-plan.js';
+import { ChunkPool } from '../core/codec/binary-writer.js';
 import type { EngineOutput, WindowResult } from '../core/emit/outputs.js';
+import { EngineError } from '../core/errors.js';
 import { isBlankLine, parseEventLine } from '../core/event/parse-event-line.js';
 import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
+import { reconfigure } from '../core/operator/reconfigure.js';
 import { pipelineFingerprint, SNAPSHOT_FORMAT_VERSION, takeSnapshot } from '../core/operator/snapshot.js';
-import { ChunkPool } from '../core/codec/binary-writer.js';
 import { WindowAggregator, type EngineGauges, type EngineStats } from '../core/operator/window-aggregator.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { isCommittable, type CommittableSink, type Sink, type SinkCommit } from '../ports/sink.js';
-import type { Assignment, RawBatch, ResumePosition, Source } from '../ports/source.js';
-import { EngineError } from '../core/errors.js';
-import { jobFingerprint, type CheckpointCoordinator, type CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
-import type { DeadLetter, LateOutputRecord } from './side-records.js';
-import { SourcePositions, type EncodedPositions, type ResumableEngine } from './source-positions.js';
-import { AggregatePlan } from '../core/aggregate/aggregate-plan.js';
-import { reconfigure } from '../core/operator/reconfigure.js';
 import type { ResultsHistory } from '../ports/results-history.js';
-import type { PartitionProgress } from '../ports/source.js';
+import { isCommittable, type CommittableSink, type Sink, type SinkCommit } from '../ports/sink.js';
+import type { Assignment, PartitionProgress, RawBatch, ResumePosition, Source } from '../ports/source.js';
+import { jobFingerprint, type CheckpointCoordinator, type CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
 import type { CheckpointManifest } from './checkpoint/manifest.js';
 import type { CheckpointReport, JobControl, WindowCodec } from './job-control.js';
 import { applyExactFrom, JobHandle, specAfter, type StoredChange } from './job-handle.js';
 import { LatencyBuckets } from './observe/latency-histogram.js';
 import { RateMeter } from './observe/rate-meter.js';
 import { ResultFeedBuffer } from './observe/result-feed.js';
+import type { DeadLetter, LateOutputRecord } from './side-records.js';
+import { SourcePositions, type EncodedPositions, type ResumableEngine } from './source-positions.js';
 
 /** What the job loop needs of an engine (the bench's naive per-window baseline implements it too). */
 export type StreamEngine = Pick<WindowAggregator, 'onEvent' | 'onEndOfInput' | 'flushUpdates' | 'onPartitionIdle' | 'stats' | 'gauges'> &
@@ -88,7 +87,6 @@ interface Command {
 /** How many recent bad records the status shows. */
 const RECENT_BAD = 20;
 
-
 /** EPIPE: the reader of a pipe went away. */
 function isReaderGone(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EPIPE';
@@ -120,7 +118,7 @@ export class JobRunner {
   /** The definition now: the job file's, then as changed while running (JobControl). */
   private currentSpec: PipelineSpec;
   /** Changes of the definition since the job file's, oldest first (kept in checkpoints). */
-  changes: StoredChange[] = [];
+  private definitionChanges: StoredChange[] = [];
   private readonly commands: Command[] = [];
   private wakeUp: (() => void) | null = null;
   private wakePending = false;
@@ -179,6 +177,10 @@ export class JobRunner {
 
   get spec(): PipelineSpec {
     return this.currentSpec;
+  }
+
+  get changes(): readonly StoredChange[] {
+    return this.definitionChanges;
   }
 
   get jobName(): string {
@@ -270,7 +272,7 @@ export class JobRunner {
   replaceEngine(engine: WindowAggregator, spec: PipelineSpec, change: StoredChange): void {
     this.currentEngine = engine;
     this.currentSpec = spec;
-    this.changes.push(change);
+    this.definitionChanges.push(change);
     this.io.logger.info(
       { job: this.options.name, version: change.version, op: change.op, window: change.window, request: change.request, exactFrom: change.exactFromMs, mixed: change.mixed },
       'job definition changed',
@@ -594,10 +596,10 @@ export class JobRunner {
     }
     const manifestChanges = changesOf(restored.manifest);
     applyExactFrom(restored.engine, manifestChanges);
-    if (this.changes.length <= manifestChanges.length) {
+    if (this.definitionChanges.length <= manifestChanges.length) {
       // A new process (or one that made fewer changes): the checkpoint's definition is the job's.
-      this.changes = [...manifestChanges];
-      this.currentSpec = specAfter(this.baseSpec, this.changes);
+      this.definitionChanges = [...manifestChanges];
+      this.currentSpec = specAfter(this.baseSpec, this.definitionChanges);
       this.currentEngine = restored.engine;
     } else {
       // Changed in this process since that checkpoint was taken: today's definition, from the state it held.
@@ -642,9 +644,9 @@ export class JobRunner {
       return false;
     }
     const { manifest, engine } = restored;
-    this.changes = [...changesOf(manifest)];
-    this.currentSpec = specAfter(this.baseSpec, this.changes);
-    applyExactFrom(engine, this.changes);
+    this.definitionChanges = [...changesOf(manifest)];
+    this.currentSpec = specAfter(this.baseSpec, this.definitionChanges);
+    applyExactFrom(engine, this.definitionChanges);
     this.currentEngine = engine;
     this.records = manifest.counters.records;
     this.blankLines = manifest.counters.blankLines;
@@ -723,7 +725,7 @@ export class JobRunner {
           name: this.options.name,
           fingerprint: jobFingerprint(this.spec),
           definition: JSON.parse(pipelineFingerprint(this.spec)) as unknown,
-          ...(this.changes.length === 0 ? {} : { baseFingerprint: jobFingerprint(this.baseSpec) }),
+          ...(this.definitionChanges.length === 0 ? {} : { baseFingerprint: jobFingerprint(this.baseSpec) }),
         },
         snapshotFormat: SNAPSHOT_FORMAT_VERSION,
         source: { description: io.source.description, position: this.resumePosition },
@@ -734,7 +736,7 @@ export class JobRunner {
         finished,
         pauseMs,
         // A copy: the manifest is written after the state, and a change may come meanwhile.
-        changes: [...this.changes],
+        changes: [...this.definitionChanges],
       },
       async () => {
         for (const [name, c] of committable) {
