@@ -1,9 +1,9 @@
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeCheckpointStoreContract } from '../../../test/contracts/checkpoint-store.contract.js';
-import { LocalDirStore } from './local-dir-store.js';
+import { LocalDirStore, ORPHAN_TEMP_AGE_MS } from './local-dir-store.js';
 
 describeCheckpointStoreContract('local directory', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
@@ -11,6 +11,26 @@ describeCheckpointStoreContract('local directory', async () => {
 });
 
 describe('LocalDirStore', () => {
+  it('deletes, when listing, the temporaries that writes killed midway left untouched for a while, and keeps recent ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
+    try {
+      const store = new LocalDirStore(dir);
+      await store.put('checkpoints/chk-1/state.bin', [new Uint8Array(3)]);
+      await mkdir(join(dir, 'checkpoints', 'chk-2'), { recursive: true });
+      const orphan = join(dir, 'checkpoints', 'chk-2', '.~tmp-0123456789ab');
+      const recent = join(dir, 'checkpoints', 'chk-1', '.~tmp-ba9876543210');
+      await writeFile(orphan, 'half a state');
+      await writeFile(recent, 'being written');
+      const old = (Date.now() - ORPHAN_TEMP_AGE_MS - 60_000) / 1000;
+      await utimes(orphan, old, old);
+      expect((await store.list('checkpoints/')).map((o) => o.key)).toEqual(['checkpoints/chk-1/state.bin']);
+      expect(await readdir(join(dir, 'checkpoints', 'chk-2'))).toEqual([]);
+      expect((await readdir(join(dir, 'checkpoints', 'chk-1'))).sort()).toEqual(['.~tmp-ba9876543210', 'state.bin']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves no temporary behind after a failed put, and never lists one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
     try {

@@ -12,6 +12,12 @@ import { assertStoreKey, type CheckpointStore, type StoredObject } from '../../p
  */
 const TEMP_PREFIX = '.~tmp-';
 
+/**
+ * A temporary untouched for this long was left by a write that never finished (a process killed
+ * mid-put): listings delete it. A write in progress touches its temporary far more often.
+ */
+export const ORPHAN_TEMP_AGE_MS = 15 * 60_000;
+
 /** Out of space, too many open files, I/O trouble: a later attempt may succeed. */
 const RETRIABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY']);
 
@@ -91,6 +97,10 @@ export class LocalDirStore implements CheckpointStore {
       throw error;
     }
     for (const entry of entries) {
+      if (entry.name.startsWith(TEMP_PREFIX) && entry.isFile()) {
+        await this.sweepIfOrphan(join(dir, entry.name));
+        continue;
+      }
       if (entry.name.includes('~')) continue;
       const path = join(dir, entry.name);
       const key = relative(this.root, path).split(sep).join('/');
@@ -102,6 +112,12 @@ export class LocalDirStore implements CheckpointStore {
         if (s !== null) found.push({ key, size: s.size, modifiedMs: s.mtimeMs });
       }
     }
+  }
+
+  /** Deletes a temporary a crashed write left (it can be as large as a whole state). */
+  private async sweepIfOrphan(path: string): Promise<void> {
+    const s = await stat(path).catch(() => null);
+    if (s !== null && Date.now() - s.mtimeMs >= ORPHAN_TEMP_AGE_MS) await rm(path, { force: true }).catch(() => undefined);
   }
 
   private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
