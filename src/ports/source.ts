@@ -74,8 +74,8 @@ export interface AssignedPartition {
 }
 
 /**
- * One partition of a source: how far the job has got and how much input is left. The same shape as
- * the runtime's SourcePartitionStatus (GET /status, /metrics).
+ * One partition of a source: how far the job has got and how much input is left (the runtime shows
+ * it as SourcePartitionStatus in GET /status and /metrics).
  */
 export interface PartitionProgress {
   /** As the batches name it (`RawBatch.partition`). */

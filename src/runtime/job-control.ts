@@ -6,21 +6,15 @@ import type { FieldValue } from '../core/event/click-event.js';
 import type { EngineGauges, EngineStats } from '../core/operator/window-aggregator.js';
 import type { WindowSpec } from '../core/windows/window-spec.js';
 import type { ResultsHistory } from '../ports/results-history.js';
+import type { PartitionProgress } from '../ports/source.js';
 import type { CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
 import type { JobState } from './job-runner.js';
 
 /** Exact match on the given group-by fields (`{ user_id: 42 }` matches 42, not "42"); {} matches every key. */
 export type KeyMatch = Readonly<Record<string, FieldValue>>;
 
-/** One partition of the source: where reading is and how far behind the input's end. */
-export interface SourcePartitionStatus {
-  readonly partition: string | number;
-  /** The position of the next record to read (a byte offset, a sequence number, a Kafka offset); null before any. */
-  readonly position: number | null;
-  /** Records, messages or bytes not read yet (see `unit`); null when the source cannot tell (stdin, an endless generator). */
-  readonly lag: number | null;
-  readonly unit: 'bytes' | 'records' | 'messages';
-}
+/** One partition of the source: where reading is and how far behind the input's end (see the Source port). */
+export type SourcePartitionStatus = PartitionProgress;
 
 /** A rate over the last minute and the last five minutes of processing time, per second. */
 export interface Rate {

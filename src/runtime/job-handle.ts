@@ -7,6 +7,7 @@ import { liveWindows } from '../core/operator/live-windows.js';
 import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
 import { reconfigure, withWindow } from '../core/operator/reconfigure.js';
 import { WindowAggregator } from '../core/operator/window-aggregator.js';
+import { finiteOrNull } from '../core/time/epoch.js';
 import type { WindowSpec } from '../core/windows/window-spec.js';
 import type { ResultsHistory } from '../ports/results-history.js';
 import type {
@@ -37,10 +38,6 @@ const noCodec: WindowCodec = {
   toInput: (spec) => ({ ...spec }),
 };
 
-/** −Infinity (every window exact) reads as null in JSON answers. */
-function finiteOrNull(ms: number): number | null {
-  return Number.isFinite(ms) ? ms : null;
-}
 
 /** A plain JSON object merged into another, recursively (arrays and values replace). */
 function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // SourcePositions: what to commit for a source with a consumer group, and what is a replay.
 
 import { CommitTracker, type EncodedProgress, type SafePoint } from '../core/positions/commit-tracker.js';
+import { finiteOrNull } from '../core/time/epoch.js';
 import type { PartitionResume } from '../core/operator/window-aggregator.js';
 import type { Logger } from '../ports/logger.js';
 import type { Assignment, PartitionCommit, RawBatch, ResumePoint } from '../ports/source.js';
@@ -20,7 +21,6 @@ export interface EncodedPositions {
   readonly resumed: readonly (readonly [string | number, ResumePoint])[];
 }
 
-const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
 const orMinusInfinity = (ms: number | null | undefined): number => ms ?? Number.NEGATIVE_INFINITY;
 
 /**

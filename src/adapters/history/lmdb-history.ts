@@ -4,7 +4,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { WindowResult } from '../../core/emit/outputs.js';
 import type { FieldValue } from '../../core/event/click-event.js';
 import { EngineError } from '../../core/errors.js';
-import type { GroupKey } from '../../core/operator/key-table.js';
+import { keyMatches, type GroupKey } from '../../core/operator/key-table.js';
 import type { WindowSpec } from '../../core/windows/window-spec.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
@@ -111,21 +111,6 @@ function sameValues(a: Readonly<Record<string, number | null>>, b: Readonly<Reco
   const names = Object.keys(a);
   if (names.length !== Object.keys(b).length) return false;
   for (const name of names) if (a[name] !== b[name] || !Object.hasOwn(b, name)) return false;
-  return true;
-}
-
-/** JSON equality of two key values (42 is not "42"; −0 equals 0, as the engine groups them). */
-function sameFieldValue(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function matchesKey(key: Readonly<Record<string, FieldValue>>, filter: Readonly<Record<string, FieldValue>> | undefined): boolean {
-  if (filter === undefined) return true;
-  for (const field of Object.keys(filter)) {
-    if (!Object.hasOwn(key, field) || !sameFieldValue(key[field], filter[field])) return false;
-  }
   return true;
 }
 
@@ -536,7 +521,7 @@ export class LmdbResultsHistory implements ResultsHistory {
     let hasMore = false;
     let scanned = 0;
     const take = (position: Buffer, id: Uint8Array, row: Row | undefined): boolean => {
-      if (row !== undefined && matchesKey(row.key, query.key)) {
+      if (row !== undefined && keyMatches(row.key, query.key ?? {})) {
         if (results.length === query.limit) {
           hasMore = true;
           return false;

@@ -54,6 +54,18 @@ function mapKey(value: FieldValue | undefined): unknown {
   return value;
 }
 
+/**
+ * True when a key has every field of `match` with the same value, compared as grouping compares
+ * them (42 is not "42"; arrays and objects by their JSON). An empty match matches every key. The
+ * one rule of key filters: live windows, event streams and the results history use it.
+ */
+export function keyMatches(key: Record_, match: Record_): boolean {
+  for (const f of Object.keys(match)) {
+    if (!Object.hasOwn(key, f) || mapKey(ownField(key, f)) !== mapKey(ownField(match, f))) return false;
+  }
+  return true;
+}
+
 /** Nested maps, one level per group-by field, with the id at the leaf. */
 export class KeyTable {
   readonly fields: readonly string[];
@@ -132,14 +144,6 @@ export class KeyTable {
       level = next;
     }
     return level.get(fields.length === 0 ? null : mapKey(ownField(record, fields[fields.length - 1] as string))) as KeyEntry | undefined;
-  }
-
-  /** True when the group has every given field with the given value (as grouping compares them: 42 is not "42"). */
-  static matches(group: GroupKey, match: Record_): boolean {
-    for (const f of Object.keys(match)) {
-      if (!Object.hasOwn(group.key, f) || mapKey(ownField(group.key, f)) !== mapKey(ownField(match, f))) return false;
-    }
-    return true;
   }
 
   /** True when `match` names every group-by field, so that it picks one group at most. */

@@ -4,7 +4,7 @@ import type { Partial, ResultValues } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
 import type { Slice } from '../slices/slice-store.js';
 import { EngineError } from '../errors.js';
-import { KeyTable, type GroupKey, type KeyEntry } from './key-table.js';
+import { keyMatches, type GroupKey, type KeyEntry } from './key-table.js';
 import type { AlignedDef, WindowAggregator } from './window-aggregator.js';
 
 export interface LiveWindowState {
@@ -66,7 +66,7 @@ function matchingKeys(engine: WindowAggregator, match: Match): Iterable<KeyEntry
     const entry = engine.keys.lookup(match);
     return entry === undefined ? [] : [entry];
   }
-  return [...engine.keys.all()].filter((e) => KeyTable.matches(e.group, match));
+  return [...engine.keys.all()].filter((e) => keyMatches(e.group.key, match));
 }
 
 function alignedWindows(engine: WindowAggregator, def: AlignedDef, match: Match, limit: number, out: LiveWindowState[]): void {
@@ -84,7 +84,7 @@ function alignedWindows(engine: WindowAggregator, def: AlignedDef, match: Match,
         if (p !== undefined) addTo(combined, exact, p, plan);
         continue;
       }
-      for (const [entry, p] of slice.partials) if (KeyTable.matches(entry.group, match)) addTo(combined, entry, p, plan);
+      for (const [entry, p] of slice.partials) if (keyMatches(entry.group.key, match)) addTo(combined, entry, p, plan);
     }
     const entries = [...combined].sort((a, b) => a[0].id - b[0].id);
     for (const [entry, partial] of entries) {
@@ -110,7 +110,7 @@ function globalTotals(engine: WindowAggregator, def: AlignedDef, match: Match, l
   for (const tick of def.pending.values()) {
     engine.slices.forEachIn(tick.start, tick.end, (slice) => {
       for (const [entry, p] of slice.partials) {
-        if (!KeyTable.matches(entry.group, match)) continue;
+        if (!keyMatches(entry.group.key, match)) continue;
         addTo(totals, entry, p, plan);
         if (tick.end > end) end = tick.end;
       }

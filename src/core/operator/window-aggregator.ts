@@ -212,10 +212,11 @@ export class WindowAggregator {
         return edge;
       },
       expiresAt: (start, end) => {
-        // The end too: a slice cut before a definition changed may straddle the new edges.
+        // By the slice's last instant (the latest window end, as lastEndContaining never decreases):
+        // a slice cut before a definition changed may straddle the new edges.
         const last = Math.max(start, end - 1);
         let at = retain > 0 ? end + retain : Number.NEGATIVE_INFINITY;
-        for (const a of assigners) at = Math.max(at, a.lastEndContaining(start) + lateness, a.lastEndContaining(last) + lateness);
+        for (const a of assigners) at = Math.max(at, a.lastEndContaining(last) + lateness);
         return at;
       },
       edgeNeededUntil: (edge) => {

@@ -16,6 +16,11 @@ export function floorTo(valueMs: number, stepMs: number, offsetMs = 0): number {
   return Math.floor((valueMs - offsetMs) / stepMs) * stepMs + offsetMs;
 }
 
+/** A time that may be ±Infinity (before any event, after the end) as JSON can carry it: null when not finite. */
+export function finiteOrNull(ms: number): number | null {
+  return Number.isFinite(ms) ? ms : null;
+}
+
 /** ISO-8601 text of an epoch instant in UTC (for output), or null when out of range. */
 export function toIsoUtc(ms: EpochMs): string | null {
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_EPOCH_MS) return null;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './errors.js';
-import { eventId, matchesKey, readLastEventId, runOf } from './stream.js';
+import { keyMatches as matchesKey } from '../../core/operator/key-table.js';
+import { eventId, readLastEventId, runOf } from './stream.js';
 
 describe('event stream helpers', () => {
   it('reads Last-Event-ID as the run and sequence number of an event, and refuses anything else', () => {

@@ -7,7 +7,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { WindowResult } from '../../core/emit/outputs.js';
-import type { FieldValue } from '../../core/event/click-event.js';
+import { keyMatches } from '../../core/operator/key-table.js';
 import type { KeyMatch, ResultFeed } from '../../runtime/job-control.js';
 import { windowNamed, type ApiPlugin } from './context.js';
 import { ApiError, badRequest } from './errors.js';
@@ -30,17 +30,6 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxStreams: 100, heartbeatM
 const BATCH = 256;
 /** What EventSource waits before reconnecting (ms), sent as `retry:`. */
 const RETRY_MS = 2_000;
-
-function sameValue(a: FieldValue | undefined, b: FieldValue): boolean {
-  if (a === b) return true;
-  // Arrays and objects as key values: equal when their JSON is.
-  return typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b);
-}
-
-export function matchesKey(key: Readonly<Record<string, FieldValue>>, match: KeyMatch): boolean {
-  for (const field in match) if (!sameValue(key[field], match[field] as FieldValue)) return false;
-  return true;
-}
 
 /**
  * Event ids are `<run>-<sequence>`: the feed numbers results from 1 in every run of the job, so the
@@ -221,7 +210,7 @@ export const streamRoutes = (limits: StreamLimits): ApiPlugin =>
         if (open.size >= limits.maxStreams) throw new ApiError(503, 'TOO_MANY_STREAMS', `the server holds ${limits.maxStreams} event streams already; try again later`);
         // From here on the response is written by hand.
         reply.hijack();
-        const accepts = (result: WindowResult): boolean => result.window === name && matchesKey(result.key.key, match);
+        const accepts = (result: WindowResult): boolean => result.window === name && keyMatches(result.key.key, match);
         const run = runOf(control.overview().startedAtMs);
         const stream: EventStream = new EventStream(reply.raw, control.feed, accepts, (r) => results.emitted(r), run, lastEventId, limits, () => open.delete(stream));
         open.add(stream);
