@@ -8,7 +8,6 @@ import { LocalDirStore } from '../src/adapters/checkpoint-stores/local-dir-store
 import { CommittedFileSink } from '../src/adapters/sinks/committed-file.js';
 import { NdjsonStreamSink } from '../src/adapters/sinks/ndjson-stream.js';
 import { GeneratorSource } from '../src/adapters/sources/generator.js';
-import { AggregatePlan } from '../src/core/aggregate/aggregate-plan.js';
 import { ResultFormatter } from '../src/core/emit/format-result.js';
 import type { EngineOutput, WindowResult } from '../src/core/emit/outputs.js';
 import type { PipelineSpec } from '../src/core/operator/pipeline-spec.js';
@@ -107,7 +106,7 @@ async function stateBench(keys: number, dir: string): Promise<Record<string, unk
 
 async function runBench(interval: string, events: number, dir: string): Promise<Record<string, unknown>> {
   rmSync(dir, { recursive: true, force: true });
-  const formatter = new ResultFormatter(new AggregatePlan(LARGE_STATE_JOB.aggregations).outputNames, false);
+  const formatter = new ResultFormatter(false);
   const format = (r: WindowResult): string => formatter.format(r);
   const checkpointMs = interval === 'none' ? null : Number(interval);
   const results: Sink<WindowResult> =

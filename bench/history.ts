@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     groups.push({ id: k, key, keyJson: JSON.stringify(key) });
   }
   const instances = Math.ceil(RESULTS / KEYS);
+  const NAMES = ['count', 'sum_value'];
   const batchOf = (instance: number, revision = 0): WindowResult[] => {
     const start = T0 + instance * MINUTE;
     const out: WindowResult[] = [];
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
         start,
         end: start + MINUTE,
         key: groups[k] as GroupKey,
+        names: NAMES,
         values: [count, count * 3.25],
         revision,
         isFinal: true,
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   const now = T0 + instances * MINUTE;
   // Retention of half the instances: the prune at the end removes the older half.
   const retainMs = Math.floor(instances / 2) * MINUTE;
-  const open = (path: string): LmdbResultsHistory => LmdbResultsHistory.open({ path, outputNames: ['count', 'sum_value'], retainMs, clock: { now: () => now } });
+  const open = (path: string): LmdbResultsHistory => LmdbResultsHistory.open({ path, retainMs, clock: { now: () => now } });
   const print = (line: string): void => console.log(line);
   const figures: Record<string, unknown> = { results: RESULTS, keysPerInstance: KEYS, instances };
   const batches: WindowResult[][] = [];

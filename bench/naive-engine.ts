@@ -105,7 +105,7 @@ export class NaiveWindowEngine {
         def.open.delete(window.start);
         for (const [keyId, partial] of window.partials) {
           this.stats.results++;
-          out.push({ kind: 'result', window: def.name, windowKind: 'tumbling', start: window.start, end: window.end, key: this.keys.get(keyId), values: this.plan.lower(partial), revision: 0, isFinal: true, windowIndex: null });
+          out.push({ kind: 'result', window: def.name, windowKind: 'tumbling', start: window.start, end: window.end, key: this.keys.get(keyId), names: this.plan.outputNames, values: this.plan.lower(partial), revision: 0, isFinal: true, windowIndex: null });
         }
       }
       for (const w of def.open.values()) next = Math.min(next, w.end + lateness);

@@ -5,7 +5,6 @@ import { splitLines } from '../src/adapters/sources/ndjson-lines.js';
 import { FileSource } from '../src/adapters/sources/file.js';
 import { NdjsonStreamSink } from '../src/adapters/sinks/ndjson-stream.js';
 import { ResultFormatter } from '../src/core/emit/format-result.js';
-import { AggregatePlan } from '../src/core/aggregate/aggregate-plan.js';
 import type { WindowResult } from '../src/core/emit/outputs.js';
 import { JobRunner } from '../src/runtime/job-runner.js';
 import type { Sink } from '../src/ports/sink.js';
@@ -50,7 +49,7 @@ async function main(): Promise<void> {
     records = await parseOnly(path);
   } else {
     const spec = scenario.spec;
-    const formatter = new ResultFormatter(new AggregatePlan(spec.aggregations).outputNames, false);
+    const formatter = new ResultFormatter(false);
     const sink = NdjsonStreamSink.toFile<WindowResult>(outPath, (r) => formatter.format(r));
     const runner = new JobRunner(
       spec,

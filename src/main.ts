@@ -2,7 +2,7 @@
 
 import { ResultFormatter } from './core/emit/format-result.js';
 import type { WindowResult } from './core/emit/outputs.js';
-import { AggregatePlan } from './core/aggregate/aggregate-plan.js';
+import { allOutputNames } from './core/aggregate/partial-layout.js';
 import type { JobSpec, SideOutputSpec, SinkSpec, SourceSpec } from './config/job-spec.js';
 import { FileSource } from './adapters/sources/file.js';
 import { StdinSource } from './adapters/sources/stdin.js';
@@ -58,6 +58,7 @@ export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Num
           maxEvents: spec.maxEvents,
           startTimeMs: spec.startTimeMs,
           realtime: spec.realtime,
+          backfillMs: spec.backfillMs ?? null,
         },
         { clock },
       );
@@ -65,8 +66,8 @@ export function buildSource(spec: SourceSpec, clock: Clock, maxRecordBytes = Num
 }
 
 export async function buildResultSink(spec: SinkSpec, job: JobSpec, logger: Logger = silentLogger): Promise<Sink<WindowResult>> {
-  const outputNames = new AggregatePlan(job.aggregations).outputNames;
-  const formatter = new ResultFormatter(outputNames, job.emit === 'update');
+  const outputNames = allOutputNames(job.windows, job.aggregations);
+  const formatter = new ResultFormatter(job.emit === 'update');
   const format = (r: WindowResult): string => formatter.format(r);
   switch (spec.type) {
     case 'file': {
@@ -164,7 +165,6 @@ async function openJobHistory(job: JobSpec, clock: Clock) {
   const [{ LmdbResultsHistory }, { withHistory }] = await Promise.all([import('./adapters/history/lmdb-history.js'), import('./adapters/history/history-sink.js')]);
   const store = LmdbResultsHistory.open({
     path: job.history.path,
-    outputNames: new AggregatePlan(job.aggregations).outputNames,
     retainMs: job.history.retainMs,
     maxResults: job.history.maxResults,
     clock,

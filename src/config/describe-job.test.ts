@@ -190,3 +190,20 @@ describe('describeWindow', () => {
     expect(windowText({ name: 'w', tumbling: '2w' })).toBe('tumbling: windows [k·2w, (k+1)·2w) — 1 window per event');
   });
 });
+
+describe('describeJob: a window\u2019s own settings', () => {
+  it('says under the window what its own filter and aggregations are', () => {
+    const lines = describeJob(
+      defineJob({
+        name: 'j',
+        source: { type: 'stdin' },
+        windows: [{ name: 'w', tumbling: '1m' }, { name: 'shop', tumbling: '1h', filter: "page startsWith '/shop'", aggregations: ['count', 'max(duration_ms)'] }],
+      }),
+    ).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  shop'));
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      "        only events that also pass its own filter: page startsWith '/shop'",
+      '        its own aggregations: count → count, max(duration_ms) → max_duration_ms',
+    ]);
+  });
+});

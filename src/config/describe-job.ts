@@ -22,7 +22,13 @@ export function describeJob(spec: JobSpec): string {
 
   lines.push('windows');
   const nameWidth = Math.max(...spec.windows.map((window) => window.name.length));
-  for (const window of spec.windows) lines.push(`  ${window.name.padEnd(nameWidth)}  ${describeWindow(window)}`);
+  for (const window of spec.windows) {
+    lines.push(`  ${window.name.padEnd(nameWidth)}  ${describeWindow(window)}`);
+    // A window's own settings, under it: they differ from what the job's lines below say.
+    const pad = ' '.repeat(nameWidth + 4);
+    if (window.filter !== undefined) lines.push(`${pad}only events that also pass its own filter: ${window.filter}`);
+    if (window.aggregations !== undefined) lines.push(`${pad}its own aggregations: ${window.aggregations.map((a) => `${formatAggregation(a)} → ${outputName(a)}`).join(', ')}`);
+  }
 
   lines.push('aggregations');
   const spellings = spec.aggregations.map(formatAggregation);
@@ -176,7 +182,9 @@ function describeSource(source: SourceSpec): string {
       return 'standard input (NDJSON: one event per line)';
     case 'generator': {
       const start =
-        source.startTimeMs !== null
+        source.backfillMs !== undefined
+          ? `${spellDuration(source.backfillMs)} before the clock's time at start (a backfill, produced as fast as possible until it catches up)`
+          : source.startTimeMs !== null
           ? new Date(source.startTimeMs).toISOString()
           : source.realtime
             ? "the clock's time at start"

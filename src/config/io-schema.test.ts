@@ -84,3 +84,27 @@ describe('partitionedSinkProblem', () => {
     expect(partitionedSinkProblem({ ...job, sink: { type: 'stdout' }, checkpoint: null })).toBeNull();
   });
 });
+
+describe('generator backfill', () => {
+  const sourceOf = (source: unknown): JobSpec['source'] => specOf({ type: 'stdout' }, { source, checkpoint: undefined }).source;
+  const sourceProblems = (source: unknown): string[] => {
+    const result = validateJob({ ...BASE, checkpoint: undefined, sink: { type: 'stdout' }, source });
+    if (result.ok) throw new Error(`expected problems, got ${JSON.stringify(result.spec.source)}`);
+    return result.problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
+  };
+
+  it('reads a backfill duration of a realtime generator, and leaves the key out when not given', () => {
+    expect(sourceOf({ type: 'generator', realtime: true, backfill: '24h' })).toMatchObject({ realtime: true, startTimeMs: null, backfillMs: 86_400_000 });
+    expect(sourceOf({ type: 'generator', realtime: true })).not.toHaveProperty('backfillMs');
+  });
+
+  it('refuses a backfill without realtime, with a start time, of 0 or of more than 31 days', () => {
+    expect(sourceProblems({ type: 'generator', backfill: '1h' })).toEqual(['source.backfill: needs realtime: true (a backfill catches up with the clock, then goes on in real time)']);
+    expect(sourceProblems({ type: 'generator', realtime: true, backfill: '1h', startTime: 0 })).toEqual([
+      "source.backfill: cannot be used with startTime: the backfill starts the events that long before the clock's time at start",
+    ]);
+    expect(sourceProblems({ type: 'generator', realtime: true, backfill: '0s' })).toEqual(['source.backfill: must be from 1ms to 31d, found 0 ms']);
+    expect(sourceProblems({ type: 'generator', realtime: true, backfill: '32d' })).toEqual(['source.backfill: must be from 1ms to 31d, found 2,764,800,000 ms']);
+    expect(sourceProblems({ type: 'generator', realtime: true, backfill: 'soon' })[0]).toMatch(/^source\.backfill: "soon" is not a duration/);
+  });
+});

@@ -5,7 +5,7 @@ import { readTimestamp } from '../core/event/timestamp.js';
 import { JOB_DEFAULTS, JOB_LIMITS } from './job-defaults.js';
 import type { FileSinkSpec, JobSpec, PartitionedFileSinkSpec, SideOutputSpec, SinkSpec, SourceSpec } from './job-spec.js';
 import { kafkaOutputSchema, kafkaSinkSchema, kafkaSourceSchema } from './kafka-schema.js';
-import { expecting, fail, nonEmptyString, oneOf, strictObject, typedUnion, wholeNumber } from './schema-kit.js';
+import { duration, expecting, fail, nonEmptyString, oneOf, strictObject, typedUnion, wholeNumber } from './schema-kit.js';
 import { formatCount } from './text.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,8 +26,9 @@ const generatorObject = strictObject(
       .nullable()
       .optional(),
     realtime: z.boolean(expecting('true or false')).optional(),
+    backfill: duration().optional(),
   },
-  'a generator source: { type: generator, eventsPerSecond, users, pages, seed, maxEvents, startTime, realtime }',
+  'a generator source: { type: generator, eventsPerSecond, users, pages, seed, maxEvents, startTime, realtime, backfill }',
 );
 
 const SOURCE_TYPES = ['file', 'stdin', 'generator', 'kafka'];
@@ -52,6 +53,8 @@ export const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type
     }
   }
   const defaults = JOB_DEFAULTS.generator;
+  const realtime = source.realtime ?? defaults.realtime;
+  if (source.backfill !== undefined && !generatorBackfillIsValid(source.backfill, realtime, startTimeMs, ctx)) return z.NEVER;
   return {
     type: 'generator',
     eventsPerSecond: source.eventsPerSecond ?? defaults.eventsPerSecond,
@@ -60,9 +63,31 @@ export const sourceSchema = typedUnion('source', SOURCE_TYPES, 'a source: { type
     seed: source.seed ?? defaults.seed,
     maxEvents: source.maxEvents ?? null,
     startTimeMs,
-    realtime: source.realtime ?? defaults.realtime,
+    realtime,
+    // Absent rather than null when not given, so a job without it has the spec (and fingerprint) it had before the key existed.
+    ...(source.backfill === undefined ? {} : { backfillMs: source.backfill }),
   };
 });
+
+/** The longest generator backfill: a month of event time (longer histories are better read from a file). */
+export const MAX_GENERATOR_BACKFILL_MS = 31 * 86_400_000;
+
+/** `backfill` needs `realtime: true` and no `startTime` (it sets the start), and a length from 1 ms to 31 days. */
+function generatorBackfillIsValid(backfillMs: number, realtime: boolean, startTimeMs: number | null, ctx: z.core.$RefinementCtx): boolean {
+  if (!realtime) {
+    fail(ctx, 'needs realtime: true (a backfill catches up with the clock, then goes on in real time)', ['backfill']);
+    return false;
+  }
+  if (startTimeMs !== null) {
+    fail(ctx, 'cannot be used with startTime: the backfill starts the events that long before the clock\'s time at start', ['backfill']);
+    return false;
+  }
+  if (backfillMs <= 0 || backfillMs > MAX_GENERATOR_BACKFILL_MS) {
+    fail(ctx, `must be from 1ms to 31d, found ${formatCount(backfillMs)} ms`, ['backfill']);
+    return false;
+  }
+  return true;
+}
 
 // ---------------------------------------------------------------------------------------------
 // File sink: one NDJSON file, or partitioned part files in a store

@@ -22,6 +22,11 @@ export type SourceSpec =
       readonly startTimeMs: number | null;
       /** Pace events in wall time (true) or generate them as fast as possible (false). */
       readonly realtime: boolean;
+      /**
+       * Realtime only: start this long (ms) before the clock's time at start and produce the events up
+       * to now as fast as they are taken, then go on in real time. Absent: no backfill.
+       */
+      readonly backfillMs?: number;
     }
   | KafkaSourceSpec;
 

@@ -658,3 +658,32 @@ describe('many problems at once', () => {
     ).toHaveLength(6);
   });
 });
+
+describe('a window\u2019s own aggregations and filter', () => {
+  it('are read in the job file\u2019s syntax and kept on the window only when given', () => {
+    expect(windowOf({ name: 'w', tumbling: '1m', aggregations: ['count', 'max(duration_ms)'], filter: "action == 'buy'" })).toEqual({
+      kind: 'tumbling',
+      name: 'w',
+      sizeMs: 60_000,
+      offsetMs: 0,
+      aggregations: [{ fn: 'count', field: null }, { fn: 'max', field: 'duration_ms' }],
+      filter: "action == 'buy'",
+    });
+    expect(Object.keys(windowOf({ name: 'w', session: { gap: '30m' } }))).toEqual(['kind', 'name', 'gapMs']);
+  });
+
+  it('get the same checks as the job\u2019s, with messages naming the window\u2019s field', () => {
+    expect(windowProblems({ name: 'w', tumbling: '1m', aggregations: [] })).toEqual([
+      "windows[0].aggregations: a window's aggregations need at least one; leave the key out for the job's aggregations",
+    ]);
+    expect(windowProblems({ name: 'w', tumbling: '1m', aggregations: ['sum(value)', 'summ(value)', { fn: 'sum', field: 'value' }] })).toEqual([
+      "windows[0].aggregations[1]: unknown aggregation function 'summ' — did you mean 'sum'? (known: count, sum, mean, min, max, variance, stdev)",
+      "windows[0].aggregations[2]: sum(value) produces the result field 'sum_value', which aggregations[0] (sum(value)) already produces",
+    ]);
+    expect(windowProblems({ name: 'w', tumbling: '1m', filter: '' })).toEqual([
+      "windows[0].filter: the window's filter is empty; leave the key out for a window without a filter of its own",
+    ]);
+    expect(windowProblems({ name: 'w', tumbling: '1m', filter: "page ==" })[0]).toMatch(/^windows\[0\]\.filter: /);
+    expect(windowProblems({ name: 'w', tumbling: '1m', filter: 42 })).toEqual([`windows[0].filter: expected a filter expression, e.g. "page != '/health'", found the number 42`]);
+  });
+});

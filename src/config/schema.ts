@@ -55,6 +55,149 @@ function timeZoneNames(): readonly string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keys, filter, aggregations
+
+const fieldName = z.string(expecting('a field name'));
+
+const keyBySchema = z
+  .union([fieldName, z.array(fieldName, expecting('a field name or a list of field names'))], expecting('a field name or a list of field names'))
+  .transform((value, ctx) => {
+    const fields = typeof value === 'string' ? [value] : value;
+    const seen = new Set<string>();
+    fields.forEach((field, i) => {
+      const path = typeof value === 'string' ? [] : [i];
+      if (field.trim() === '') fail(ctx, 'a key field name must not be empty', path);
+      else if (seen.has(field)) fail(ctx, `key field '${field}' is listed twice`, path);
+      seen.add(field);
+    });
+    return fields;
+  });
+
+/** A filter expression, checked by compiling it (syntax, linear-time regexes). */
+function filterText(emptyMessage: string) {
+  return z.string(expecting("a filter expression, e.g. \"page != '/health'\"")).transform((source, ctx) => {
+    if (source.trim() === '') {
+      fail(ctx, emptyMessage);
+      return z.NEVER;
+    }
+    try {
+      compileFilter(source);
+    } catch (error) {
+      if (!(error instanceof EngineError) || (error.code !== 'FILTER_SYNTAX' && error.code !== 'FILTER_UNSAFE_REGEX')) throw error;
+      fail(ctx, oneLineFilterMessage(error.message));
+      return z.NEVER;
+    }
+    return source;
+  });
+}
+
+const filterSchema = filterText('the filter is empty; leave the key out to keep every event').nullable();
+
+/** A window's own filter: applies after the job's, to this window only. */
+const windowFilterSchema = filterText("the window's filter is empty; leave the key out for a window without a filter of its own");
+
+/** Filter errors draw a caret under the source on extra lines; a config problem is one line. */
+function oneLineFilterMessage(message: string): string {
+  const lines = message.split('\n');
+  const head = (lines[0] ?? message).replace(/^filter:\s*/, '');
+  const hint = lines.find((line) => line.trim().startsWith('hint:'));
+  return hint === undefined ? head : `${head} (${hint.trim()})`;
+}
+
+const AGGREGATION_TEXT = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*$/;
+const AGGREGATION_WORDS = 'an aggregation such as count, count(value), sum(value) or { fn: sum, field: value }';
+
+function knownFunction(fn: string, ctx: z.core.$RefinementCtx): AggregateFunction | null {
+  if ((AGGREGATE_FUNCTIONS as readonly string[]).includes(fn)) return fn as AggregateFunction;
+  const alias = AGGREGATION_ALIASES[fn.toLowerCase()];
+  const hint = alias === undefined ? didYouMean(fn, AGGREGATE_FUNCTIONS) : ` — did you mean '${alias}'?`;
+  fail(ctx, `unknown aggregation function '${fn}'${hint} (known: ${AGGREGATE_FUNCTIONS.join(', ')})`);
+  return null;
+}
+
+function toAggregation(fn: AggregateFunction, field: string | null, ctx: z.core.$RefinementCtx, fieldPath: readonly (string | number)[]): AggregationSpec | null {
+  if (field !== null && field.trim() === '') {
+    fail(ctx, `the field of ${fn} must not be empty${fn === 'count' ? '; write count to count events' : ''}`, fieldPath);
+    return null;
+  }
+  if (field === null && fn !== 'count') {
+    fail(ctx, `${fn} needs a field, e.g. ${fn}(value)`);
+    return null;
+  }
+  return { fn, field: field === null ? null : field.trim() };
+}
+
+const aggregationSchema = z
+  .union(
+    [
+      z.string(),
+      strictObject(
+        { fn: oneOf(AGGREGATE_FUNCTIONS, 'aggregation function'), field: z.string(expecting('a field name')).nullable().optional() },
+        'a mapping { fn: <function>, field: <field name> }',
+      ),
+    ],
+    expecting(AGGREGATION_WORDS),
+  )
+  .transform((value, ctx): AggregationSpec => {
+    if (typeof value !== 'string') return toAggregation(value.fn, value.field ?? null, ctx, ['field']) ?? z.NEVER;
+    const match = AGGREGATION_TEXT.exec(value);
+    if (match === null) {
+      fail(ctx, `${JSON.stringify(value)} is not an aggregation: write fn or fn(field), e.g. count, sum(value)`);
+      return z.NEVER;
+    }
+    const fn = knownFunction(match[1] as string, ctx);
+    if (fn === null) return z.NEVER;
+    const field = match[2];
+    if (field !== undefined && field.includes(',')) {
+      fail(ctx, `${fn} takes one field, found ${JSON.stringify(field.trim())}`);
+      return z.NEVER;
+    }
+    return toAggregation(fn, field ?? null, ctx, []) ?? z.NEVER;
+  });
+
+/** A list of aggregations whose output names are distinct. */
+function aggregationList(emptyMessage: string) {
+  return z
+  .array(aggregationSchema, expecting(`a list of aggregations, e.g. [count, sum(value)]`))
+  .min(1, emptyMessage)
+  // Runs even when some aggregations are invalid: the valid ones are already AggregationSpecs.
+  .superRefine(
+    (aggregations: readonly unknown[], ctx) => {
+      if (!Array.isArray(aggregations)) return;
+      const firstIndex = new Map<string, number>();
+      const specs = aggregations.map((item: unknown) => (isAggregationSpec(item) ? item : null));
+      specs.forEach((spec, i) => {
+        if (spec === null) return;
+        const name = outputName(spec);
+        const first = firstIndex.get(name);
+        if (first === undefined) firstIndex.set(name, i);
+        else {
+          const earlier = formatAggregation(specs[first] as AggregationSpec);
+          fail(ctx, `${formatAggregation(spec)} produces the result field '${name}', which aggregations[${first}] (${earlier}) already produces`, [i]);
+        }
+      });
+    },
+    { when: () => true },
+  );
+}
+
+const aggregationsSchema = aggregationList('a job needs at least one aggregation; leave the key out for [count]');
+
+/** A window's own aggregations: its results have these outputs instead of the job's. */
+const windowAggregationsSchema = aggregationList("a window's aggregations need at least one; leave the key out for the job's aggregations");
+
+function isAggregationSpec(value: unknown): value is AggregationSpec {
+  if (typeof value !== 'object' || value === null) return false;
+  const { fn, field } = value as { fn?: unknown; field?: unknown };
+  return (
+    Object.keys(value).length === 2 &&
+    typeof fn === 'string' &&
+    (AGGREGATE_FUNCTIONS as readonly string[]).includes(fn) &&
+    (field === null || (typeof field === 'string' && field.trim() !== ''))
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Windows
 
 const windowName = patternString(
@@ -92,8 +235,10 @@ const windowObject = strictObject(
       .union([z.literal(true), strictObject({ every: duration().optional() }, 'true or { every: <duration> }')], expecting('true or { every: <duration> }'))
       .optional(),
     offset: duration().optional(),
+    aggregations: windowAggregationsSchema.optional(),
+    filter: windowFilterSchema.optional(),
   },
-  'a window: a mapping with a name and one kind (tumbling, sliding, calendar, session, count or global)',
+  'a window: a mapping with a name and one kind (tumbling, sliding, calendar, session, count or global), and optionally its own aggregations and filter',
 );
 
 type WindowFields = z.output<typeof windowObject>;
@@ -211,7 +356,13 @@ function toWindowSpec(window: WindowFields, ctx: z.core.$RefinementCtx): WindowS
       break;
     }
   }
-  return spec === null || ctx.issues.length > errorsBefore ? invalidWindow(name) : spec;
+  if (spec === null || ctx.issues.length > errorsBefore) return invalidWindow(name);
+  // Only when given: a window without them has the fingerprint it always had.
+  return {
+    ...spec,
+    ...(window.aggregations === undefined ? {} : { aggregations: window.aggregations }),
+    ...(window.filter === undefined ? {} : { filter: window.filter }),
+  };
 }
 
 /**
@@ -222,7 +373,11 @@ function invalidWindow(name: string): WindowSpec {
   return { name } as unknown as WindowSpec;
 }
 
-type KindInput<K extends WindowKind> = { readonly name: string } & { readonly [P in K]-?: NonNullable<WindowFieldsInput[P]> } & {
+type KindInput<K extends WindowKind> = {
+  readonly name: string;
+  readonly aggregations?: WindowFieldsInput['aggregations'];
+  readonly filter?: WindowFieldsInput['filter'];
+} & { readonly [P in K]-?: NonNullable<WindowFieldsInput[P]> } & {
   readonly [P in Exclude<WindowKind, K>]?: undefined;
 } & (K extends 'tumbling' | 'sliding' ? { readonly offset?: WindowFieldsInput['offset'] } : { readonly offset?: undefined });
 
@@ -264,137 +419,6 @@ const windowsSchema = z
     },
     { when: () => true },
   );
-
-// ---------------------------------------------------------------------------------------------
-// Keys, filter, aggregations
-
-const fieldName = z.string(expecting('a field name'));
-
-const keyBySchema = z
-  .union([fieldName, z.array(fieldName, expecting('a field name or a list of field names'))], expecting('a field name or a list of field names'))
-  .transform((value, ctx) => {
-    const fields = typeof value === 'string' ? [value] : value;
-    const seen = new Set<string>();
-    fields.forEach((field, i) => {
-      const path = typeof value === 'string' ? [] : [i];
-      if (field.trim() === '') fail(ctx, 'a key field name must not be empty', path);
-      else if (seen.has(field)) fail(ctx, `key field '${field}' is listed twice`, path);
-      seen.add(field);
-    });
-    return fields;
-  });
-
-const filterSchema = z
-  .string(expecting("a filter expression, e.g. \"page != '/health'\""))
-  .nullable()
-  .transform((source, ctx) => {
-    if (source === null) return null;
-    if (source.trim() === '') {
-      fail(ctx, 'the filter is empty; leave the key out to keep every event');
-      return z.NEVER;
-    }
-    try {
-      compileFilter(source);
-    } catch (error) {
-      if (!(error instanceof EngineError) || (error.code !== 'FILTER_SYNTAX' && error.code !== 'FILTER_UNSAFE_REGEX')) throw error;
-      fail(ctx, oneLineFilterMessage(error.message));
-      return z.NEVER;
-    }
-    return source;
-  });
-
-/** Filter errors draw a caret under the source on extra lines; a config problem is one line. */
-function oneLineFilterMessage(message: string): string {
-  const lines = message.split('\n');
-  const head = (lines[0] ?? message).replace(/^filter:\s*/, '');
-  const hint = lines.find((line) => line.trim().startsWith('hint:'));
-  return hint === undefined ? head : `${head} (${hint.trim()})`;
-}
-
-const AGGREGATION_TEXT = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*$/;
-const AGGREGATION_WORDS = 'an aggregation such as count, count(value), sum(value) or { fn: sum, field: value }';
-
-function knownFunction(fn: string, ctx: z.core.$RefinementCtx): AggregateFunction | null {
-  if ((AGGREGATE_FUNCTIONS as readonly string[]).includes(fn)) return fn as AggregateFunction;
-  const alias = AGGREGATION_ALIASES[fn.toLowerCase()];
-  const hint = alias === undefined ? didYouMean(fn, AGGREGATE_FUNCTIONS) : ` — did you mean '${alias}'?`;
-  fail(ctx, `unknown aggregation function '${fn}'${hint} (known: ${AGGREGATE_FUNCTIONS.join(', ')})`);
-  return null;
-}
-
-function toAggregation(fn: AggregateFunction, field: string | null, ctx: z.core.$RefinementCtx, fieldPath: readonly (string | number)[]): AggregationSpec | null {
-  if (field !== null && field.trim() === '') {
-    fail(ctx, `the field of ${fn} must not be empty${fn === 'count' ? '; write count to count events' : ''}`, fieldPath);
-    return null;
-  }
-  if (field === null && fn !== 'count') {
-    fail(ctx, `${fn} needs a field, e.g. ${fn}(value)`);
-    return null;
-  }
-  return { fn, field: field === null ? null : field.trim() };
-}
-
-const aggregationSchema = z
-  .union(
-    [
-      z.string(),
-      strictObject(
-        { fn: oneOf(AGGREGATE_FUNCTIONS, 'aggregation function'), field: z.string(expecting('a field name')).nullable().optional() },
-        'a mapping { fn: <function>, field: <field name> }',
-      ),
-    ],
-    expecting(AGGREGATION_WORDS),
-  )
-  .transform((value, ctx): AggregationSpec => {
-    if (typeof value !== 'string') return toAggregation(value.fn, value.field ?? null, ctx, ['field']) ?? z.NEVER;
-    const match = AGGREGATION_TEXT.exec(value);
-    if (match === null) {
-      fail(ctx, `${JSON.stringify(value)} is not an aggregation: write fn or fn(field), e.g. count, sum(value)`);
-      return z.NEVER;
-    }
-    const fn = knownFunction(match[1] as string, ctx);
-    if (fn === null) return z.NEVER;
-    const field = match[2];
-    if (field !== undefined && field.includes(',')) {
-      fail(ctx, `${fn} takes one field, found ${JSON.stringify(field.trim())}`);
-      return z.NEVER;
-    }
-    return toAggregation(fn, field ?? null, ctx, []) ?? z.NEVER;
-  });
-
-const aggregationsSchema = z
-  .array(aggregationSchema, expecting(`a list of aggregations, e.g. [count, sum(value)]`))
-  .min(1, 'a job needs at least one aggregation; leave the key out for [count]')
-  // Runs even when some aggregations are invalid: the valid ones are already AggregationSpecs.
-  .superRefine(
-    (aggregations: readonly unknown[], ctx) => {
-      if (!Array.isArray(aggregations)) return;
-      const firstIndex = new Map<string, number>();
-      const specs = aggregations.map((item: unknown) => (isAggregationSpec(item) ? item : null));
-      specs.forEach((spec, i) => {
-        if (spec === null) return;
-        const name = outputName(spec);
-        const first = firstIndex.get(name);
-        if (first === undefined) firstIndex.set(name, i);
-        else {
-          const earlier = formatAggregation(specs[first] as AggregationSpec);
-          fail(ctx, `${formatAggregation(spec)} produces the result field '${name}', which aggregations[${first}] (${earlier}) already produces`, [i]);
-        }
-      });
-    },
-    { when: () => true },
-  );
-
-function isAggregationSpec(value: unknown): value is AggregationSpec {
-  if (typeof value !== 'object' || value === null) return false;
-  const { fn, field } = value as { fn?: unknown; field?: unknown };
-  return (
-    Object.keys(value).length === 2 &&
-    typeof fn === 'string' &&
-    (AGGREGATE_FUNCTIONS as readonly string[]).includes(fn) &&
-    (field === null || (typeof field === 'string' && field.trim() !== ''))
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // Time and emit

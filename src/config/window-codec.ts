@@ -1,5 +1,6 @@
 // The job-file form of one window, both ways: what the runtime uses to add and change windows while a job runs.
 
+import { formatAggregation } from '../core/aggregate/aggregation-spec.js';
 import { EngineError } from '../core/errors.js';
 import { formatDuration } from '../core/time/duration.js';
 import type { WindowSpec } from '../core/windows/window-spec.js';
@@ -17,6 +18,14 @@ function parse(input: unknown): WindowSpec {
 }
 
 function toInput(spec: WindowSpec): Record<string, unknown> {
+  return {
+    ...kindInput(spec),
+    ...(spec.aggregations === undefined ? {} : { aggregations: spec.aggregations.map(formatAggregation) }),
+    ...(spec.filter === undefined ? {} : { filter: spec.filter }),
+  };
+}
+
+function kindInput(spec: WindowSpec): Record<string, unknown> {
   const d = formatDuration;
   switch (spec.kind) {
     case 'tumbling': return { name: spec.name, tumbling: d(spec.sizeMs), ...(spec.offsetMs === 0 ? {} : { offset: d(spec.offsetMs) }) };

@@ -48,6 +48,8 @@ export interface DefinitionChange {
 /** A window definition as the job runs it now. */
 export interface WindowView {
   readonly spec: WindowSpec;
+  /** The window's output names: its own aggregations', or the job's. */
+  readonly outputs: readonly string[];
   /** The definition version that last added or changed it (0: the job file). */
   readonly version: number;
   /** Results of windows starting before this time are not emitted (see DefinitionChange); null: every window is exact. */
@@ -93,7 +95,7 @@ export interface LiveWindow {
   readonly start: number;
   readonly end: number;
   readonly key: KeyMatch;
-  /** By output name (`count`, `sum_value`…), as in results; null when not a finite number. */
+  /** By output name (`count`, `sum_value`…) of the window, in its order, as in results; null when not a finite number. */
   readonly values: Readonly<Record<string, number | null>>;
   /** Count windows only, else null. */
   readonly windowIndex: number | null;
@@ -157,7 +159,7 @@ export interface JobControl {
   overview(): JobOverview;
   readiness(): Readiness;
   windows(): readonly WindowView[];
-  /** The job's output names in order (`count`, `sum_value`…). */
+  /** The output names of the job's aggregations in order (`count`, `sum_value`…); a window with aggregations of its own has its own (WindowView.outputs). */
   readonly outputNames: readonly string[];
   readonly keyBy: readonly string[];
   /** The job's filter now (null: none). */

@@ -1,5 +1,6 @@
 // JobHandle: the JobControl of a JobRunner — status and live state for the API, and changes applied between batches.
 
+import { outputName } from '../core/aggregate/aggregation-spec.js';
 import type { FieldValue } from '../core/event/click-event.js';
 import { EngineError } from '../core/errors.js';
 import { compileFilter } from '../core/filter/index.js';
@@ -43,6 +44,11 @@ const noCodec: WindowCodec = {
 function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(patch)) {
+    // RFC 7396: null removes the field (`{ "filter": null }`: no filter of the window's own).
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
     const b = out[k];
     const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
     out[k] = isObject(b) && isObject(v) ? mergePatch(b, v) : v;
@@ -131,7 +137,8 @@ export class JobHandle implements JobControl {
       const def = engine.aligned.find((d) => d.spec.name === name) ?? engine.sessionDefs.find((d) => d.spec.name === name);
       return def === undefined ? null : finiteOrNull(def.exactFromMs);
     };
-    return this.runner.spec.windows.map((spec) => ({ spec, version: this.versionOf(spec.name), exactFromMs: exactOf(spec.name) }));
+    const aggregations = this.runner.spec.aggregations;
+    return this.runner.spec.windows.map((spec) => ({ spec, outputs: (spec.aggregations ?? aggregations).map(outputName), version: this.versionOf(spec.name), exactFromMs: exactOf(spec.name) }));
   }
 
   filter(): string | null {
@@ -144,7 +151,7 @@ export class JobHandle implements JobControl {
     if (!(engine instanceof WindowAggregator)) return [];
     return liveWindows(engine, window, key, limit).map((w) => {
       const values: Record<string, number | null> = {};
-      this.outputNames.forEach((name, i) => {
+      w.names.forEach((name, i) => {
         const v = w.values[i];
         values[name] = typeof v === 'number' && Number.isFinite(v) ? v : null;
       });

@@ -127,11 +127,14 @@ describe('tally run', () => {
   it('stops on SIGINT while reading an open stdin, exit 0', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('./cli-support.js');
-    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--source', 'stdin', '--sink', 'stdout', '--log-level', 'warn', '--api', 'off'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', 'job.yaml', '--source', 'stdin', '--sink', 'stdout', '--log-level', 'info', '--api', 'off'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // The signal once the job runs (a loaded machine can take over a second to start it).
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (d.includes('"msg":"job started"')) setTimeout(() => child.kill('SIGINT'), 300);
+    });
     child.stdin.write(`${input.slice(0, 50).join('\n')}\n`);
-    setTimeout(() => child.kill('SIGINT'), 1000);
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stderr).toContain('stopped');
     expect(code).toBe(0);

@@ -34,7 +34,7 @@ describe('tally run with a results history', () => {
     const written = readNdjson(join(dir, 'out/results.ndjson'));
     expect(written.length).toBeGreaterThan(100);
 
-    const history = LmdbResultsHistory.open({ path: join(dir, 'state', 'history'), outputNames: ['count', 'sum_value'], retainMs: 3650 * 86_400_000 });
+    const history = LmdbResultsHistory.open({ path: join(dir, 'state', 'history'), retainMs: 3650 * 86_400_000 });
     try {
       const stored: StoredResult[] = [];
       let cursor: string | null | undefined;

@@ -20,6 +20,14 @@ export const ALL_AGGREGATIONS: readonly AggregationSpec[] = [
 
 type Fields = Readonly<Record<string, FieldValue>>;
 
+/** Aggregations a window may have of its own: some of the job's, and some over another field. */
+export const WINDOW_AGGREGATIONS: readonly AggregationSpec[] = [
+  ...ALL_AGGREGATIONS,
+  { fn: 'max', field: 'timestamp' },
+  { fn: 'sum', field: 'timestamp' },
+  { fn: 'stdev', field: 'timestamp' },
+];
+
 /** Filters the generator uses, each with its meaning written out by hand (docs/filter.md). */
 export const FILTERS: readonly { readonly source: string; readonly test: (f: Fields) => boolean }[] = [
   { source: 'page == "/a"', test: (f) => f.page === '/a' },
@@ -173,6 +181,7 @@ export function scenarioArb(options: { readonly emit?: EmitMode; readonly maxEve
       boundUnits: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
       latenessUnits: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
       windows: fc.array(windowDraftArb, { minLength: 1, maxLength: 4 }),
+      own: fc.array(ownArb, { minLength: 4, maxLength: 4 }),
       drafts: fc.array(eventDraftArb, { maxLength: options.maxEvents ?? 50, size: 'max' }),
       flushAfter: fc.array(fc.nat({ max: 50 }), { maxLength: 25, size: 'max' }),
       restartPoints: fc.array(fc.nat({ max: 200 }), { minLength: 1, maxLength: 3 }),
@@ -185,7 +194,7 @@ export function scenarioArb(options: { readonly emit?: EmitMode; readonly maxEve
       const spec: PipelineSpec = {
         keyBy: r.keyBy,
         filter: filter?.source ?? null,
-        windows: r.windows.map((w, i) => materialize(w, `w${i}`, r.unitMs)),
+        windows: r.windows.map((w, i) => withOwn(materialize(w, `w${i}`, r.unitMs), r.own[i] as Own)),
         aggregations: ALL_AGGREGATIONS,
         time: { maxOutOfOrdernessMs: r.boundUnits * r.unitMs, allowedLatenessMs: r.latenessUnits * r.unitMs, idleTimeoutMs: 60_000 },
         emit: r.emit,
@@ -213,6 +222,34 @@ export function routingOf(s: Scenario): {
   readonly flushAfter: ReadonlySet<number>;
   readonly partitions: readonly number[];
   readonly idleAfter: ReadonlyMap<number, readonly number[]>;
+  readonly windowFilters: ReadonlyMap<string, (f: Fields) => boolean>;
 } {
-  return { flushAfter: s.flushAfter, partitions: s.partitions, idleAfter: s.idleAfter };
+  return { flushAfter: s.flushAfter, partitions: s.partitions, idleAfter: s.idleAfter, windowFilters: WINDOW_FILTERS };
+}
+
+/** The meaning of every filter a window may have, by its source text (for the reference). */
+export const WINDOW_FILTERS: ReadonlyMap<string, (f: Fields) => boolean> = new Map(FILTERS.map((f) => [f.source, f.test]));
+
+/** A window's own filter (an index into FILTERS) and aggregations (indices into WINDOW_AGGREGATIONS), when it has them. */
+export interface Own {
+  readonly filterIndex: number | null;
+  readonly aggregations: readonly number[] | null;
+}
+
+/** Mostly none: a window of its own settings in about one scenario in three. */
+export const ownArb: fc.Arbitrary<Own> = fc.record({
+  filterIndex: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat({ max: FILTERS.length - 1 }) }),
+  aggregations: fc.oneof(
+    { weight: 5, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.uniqueArray(fc.nat({ max: WINDOW_AGGREGATIONS.length - 1 }), { minLength: 1, maxLength: 4 }) },
+  ),
+});
+
+/** The window with its own filter and aggregations, when drawn. */
+export function withOwn(w: WindowSpec, own: Own): WindowSpec {
+  return {
+    ...w,
+    ...(own.aggregations === null ? {} : { aggregations: own.aggregations.map((i) => WINDOW_AGGREGATIONS[i] as AggregationSpec) }),
+    ...(own.filterIndex === null ? {} : { filter: (FILTERS[own.filterIndex] as (typeof FILTERS)[number]).source }),
+  };
 }

@@ -12,7 +12,6 @@ import { ClickGenerator } from '../../src/adapters/sources/click-generator.js';
 import { FileSource } from '../../src/adapters/sources/file.js';
 import { validateJob } from '../../src/config/schema.js';
 import type { JobSpec } from '../../src/config/job-spec.js';
-import { AggregatePlan } from '../../src/core/aggregate/aggregate-plan.js';
 import { ResultFormatter } from '../../src/core/emit/format-result.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
@@ -91,7 +90,7 @@ interface Outputs {
 }
 
 async function runOnce(job: JobSpec, outDir: string, source: Source, clock: Clock, committed: boolean, checkpoints?: CheckpointCoordinator): Promise<'finished' | 'crashed'> {
-  const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, job.emit === 'update');
+  const formatter = new ResultFormatter(job.emit === 'update');
   const file = <T>(name: string, format: (t: T) => string): Sink<T> =>
     committed ? new CommittedFileSink<T>(join(outDir, name), format) : NdjsonStreamSink.toFile<T>(join(outDir, name), format);
   const runner = new JobRunner(

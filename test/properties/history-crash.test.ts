@@ -14,7 +14,6 @@ import { ClickGenerator } from '../../src/adapters/sources/click-generator.js';
 import { FileSource } from '../../src/adapters/sources/file.js';
 import type { JobSpec } from '../../src/config/job-spec.js';
 import { validateJob } from '../../src/config/schema.js';
-import { AggregatePlan } from '../../src/core/aggregate/aggregate-plan.js';
 import type { WindowResult } from '../../src/core/emit/outputs.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import type { StoredResult } from '../../src/ports/results-history.js';
@@ -61,7 +60,7 @@ afterAll(async () => {
 });
 
 async function runOnce(job: JobSpec, runDir: string, source: Source, checkpoints?: CheckpointCoordinator): Promise<'finished' | 'crashed'> {
-  const history = LmdbResultsHistory.open({ path: join(runDir, 'history'), outputNames: new AggregatePlan(job.aggregations).outputNames, retainMs: 1e15 });
+  const history = LmdbResultsHistory.open({ path: join(runDir, 'history'), retainMs: 1e15 });
   const inner = checkpoints === undefined ? new MemorySink<WindowResult>() : new CommittedFileSink<WindowResult>(join(runDir, 'results.ndjson'), (r) => JSON.stringify(r.values));
   const runner = new JobRunner(
     job,
@@ -95,7 +94,7 @@ function contentOf(results: readonly StoredResult[], finalOnly: boolean): string
 }
 
 async function historyOf(runDir: string, job: JobSpec): Promise<{ results: StoredResult[]; lastSequence: number }> {
-  const history = LmdbResultsHistory.open({ path: join(runDir, 'history'), outputNames: new AggregatePlan(job.aggregations).outputNames, retainMs: 1e15 });
+  const history = LmdbResultsHistory.open({ path: join(runDir, 'history'), retainMs: 1e15 });
   try {
     return { results: [...history.since(0, 1_000_000)], lastSequence: history.stats().lastSequence };
   } finally {

@@ -8,14 +8,17 @@ import type { ClickEvent } from '../../src/core/event/click-event.js';
 import type { PipelineSpec } from '../../src/core/operator/pipeline-spec.js';
 import { reconfigure, withWindow } from '../../src/core/operator/reconfigure.js';
 import { WindowAggregator } from '../../src/core/operator/window-aggregator.js';
-import { FILTERS, materialize, scenarioArb, windowDraftArb, type Scenario } from './arbitraries.js';
+import type { WindowSpec } from '../../src/core/windows/window-spec.js';
+import { EngineError } from '../../src/core/errors.js';
+import { FILTERS, materialize, ownArb, scenarioArb, windowDraftArb, withOwn, type Own, type Scenario } from './arbitraries.js';
 import { describeResult, isClose } from './engine-harness.js';
 
 
 interface Drawn {
   readonly scenario: Scenario;
-  /** 0: replace a window, 1: add one, 2: remove one, 3: set another filter. */
+  /** 0: replace a window, 1: add one, 2: remove one, 3: set another filter, 4: give a window other aggregations or a filter of its own. */
   readonly op: number;
+  readonly own: Own;
   readonly target: number;
   readonly window: Parameters<typeof materialize>[0];
   readonly filterIndex: number;
@@ -26,7 +29,8 @@ interface Drawn {
 
 const drawnArb: fc.Arbitrary<Drawn> = fc.record({
   scenario: scenarioArb({ emit: 'final', maxEvents: 60 }),
-  op: fc.nat({ max: 3 }),
+  op: fc.nat({ max: 4 }),
+  own: ownArb,
   target: fc.nat({ max: 3 }),
   window: windowDraftArb.filter((d) => d.kind !== 'count' && d.kind !== 'global'),
   filterIndex: fc.integer({ min: -1, max: FILTERS.length - 1 }),
@@ -44,8 +48,23 @@ function changedSpec(d: Drawn, spec: PipelineSpec): PipelineSpec {
     }
     case 1: return withWindow(spec, { window: materialize(d.window, 'added', d.scenario.unitMs) });
     case 2: return windows.length > 1 && target !== undefined ? withWindow(spec, { remove: target.name }) : withWindow(spec, { window: materialize(d.window, 'added', d.scenario.unitMs) });
-    default: return { ...spec, filter: d.filterIndex < 0 ? null : (FILTERS[d.filterIndex] as { source: string }).source };
+    case 3: return { ...spec, filter: d.filterIndex < 0 ? null : (FILTERS[d.filterIndex] as { source: string }).source };
+    default: return target === undefined ? spec : withWindow(spec, { window: withOwn(withoutOwn(target), d.own) });
   }
+}
+
+function withoutOwn(w: WindowSpec): WindowSpec {
+  const { aggregations: _a, filter: _f, ...rest } = w;
+  return rest as WindowSpec;
+}
+
+/**
+ * Count windows and running totals can take other aggregations only over fields already held:
+ * other changes to them are refused (and then there is nothing to check).
+ */
+function isRefused(error: unknown, before: PipelineSpec, after: PipelineSpec): boolean {
+  const touched = after.windows.filter((w) => (w.kind === 'count' || w.kind === 'global') && JSON.stringify(before.windows.find((b) => b.name === w.name)) !== JSON.stringify(w));
+  return error instanceof EngineError && error.code === 'CONFIG_INVALID_WINDOW' && touched.length > 0;
 }
 
 function results(outputs: readonly EngineOutput[]): WindowResult[] {
@@ -87,7 +106,14 @@ describe('reconfigure', () => {
         let engine = new WindowAggregator(before);
         run(engine, s.events, s.partitions, 0, at, changedOut);
         const emittedBefore = results(changedOut).length;
-        const { engine: next, exactFromMs } = reconfigure(engine, after);
+        let reconfigured: ReturnType<typeof reconfigure>;
+        try {
+          reconfigured = reconfigure(engine, after);
+        } catch (error) {
+          if (isRefused(error, before, after)) return;
+          throw error;
+        }
+        const { engine: next, exactFromMs } = reconfigured;
         engine = next;
         run(engine, s.events, s.partitions, at, s.events.length, changedOut);
         engine.onEndOfInput(changedOut);
@@ -122,7 +148,7 @@ describe('reconfigure', () => {
 });
 
 // Two changes in a row, update mode, idle partitions (final results compared).
-const changeArb = fc.record({ op: fc.nat({ max: 3 }), target: fc.nat({ max: 3 }), window: windowDraftArb.filter((d) => d.kind !== 'count' && d.kind !== 'global'), filterIndex: fc.integer({ min: -1, max: FILTERS.length - 1 }), at: fc.nat({ max: 60 }) });
+const changeArb = fc.record({ op: fc.nat({ max: 4 }), own: ownArb, target: fc.nat({ max: 3 }), window: windowDraftArb.filter((d) => d.kind !== 'count' && d.kind !== 'global'), filterIndex: fc.integer({ min: -1, max: FILTERS.length - 1 }), at: fc.nat({ max: 60 }) });
 type Change = typeof changeArb extends fc.Arbitrary<infer T> ? T : never;
 
 function changed(c: Change, spec: PipelineSpec, unitMs: number, name: string): PipelineSpec {
@@ -131,7 +157,8 @@ function changed(c: Change, spec: PipelineSpec, unitMs: number, name: string): P
     case 0: return t === undefined || t.kind === 'count' || t.kind === 'global' ? withWindow(spec, { window: materialize(c.window, name, unitMs) }) : withWindow(spec, { window: materialize(c.window, t.name, unitMs) });
     case 1: return withWindow(spec, { window: materialize(c.window, name, unitMs) });
     case 2: return spec.windows.length > 1 && t !== undefined ? withWindow(spec, { remove: t.name }) : withWindow(spec, { window: materialize(c.window, name, unitMs) });
-    default: return { ...spec, filter: c.filterIndex < 0 ? null : (FILTERS[c.filterIndex] as { source: string }).source };
+    case 3: return { ...spec, filter: c.filterIndex < 0 ? null : (FILTERS[c.filterIndex] as { source: string }).source };
+    default: return t === undefined ? spec : withWindow(spec, { window: withOwn(withoutOwn(t), c.own) });
   }
 }
 
@@ -171,10 +198,22 @@ describe('reconfigure twice', () => {
       const out: EngineOutput[] = [];
       const e0 = new WindowAggregator(v0);
       drive(e0, s, 0, at1, out);
-      const e1 = reconfigure(e0, v1).engine;
+      let e1: WindowAggregator;
+      let r2: ReturnType<typeof reconfigure>;
+      try {
+        e1 = reconfigure(e0, v1).engine;
+      } catch (error) {
+        if (isRefused(error, v0, v1)) return;
+        throw error;
+      }
       drive(e1, s, at1, at2, out);
       const mark = out.length;
-      const r2 = reconfigure(e1, v2);
+      try {
+        r2 = reconfigure(e1, v2);
+      } catch (error) {
+        if (isRefused(error, v1, v2)) return;
+        throw error;
+      }
       drive(r2.engine, s, at2, s.events.length, out);
       r2.engine.onEndOfInput(out);
       const freshOut: EngineOutput[] = [];

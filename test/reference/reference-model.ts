@@ -65,6 +65,8 @@ export interface ReferenceRun {
 export interface ReferenceOptions {
   /** The meaning of `spec.filter` as a plain predicate; required when the spec has a filter. */
   readonly filter?: (fields: Readonly<Record<string, FieldValue>>) => boolean;
+  /** The meaning of each window filter (by its source text) as a plain predicate; required when a window has one. */
+  readonly windowFilters?: ReadonlyMap<string, (fields: Readonly<Record<string, FieldValue>>) => boolean>;
   /** Event indices after which an update flush happens (it emits nothing in final mode). */
   readonly flushAfter?: ReadonlySet<number>;
   /** The source partition of each event, by index; all events are on partition 0 when left out. */
@@ -189,10 +191,17 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
   const latenessMs = spec.time.allowedLatenessMs;
   const isUpdate = spec.emit === 'update';
   const flushAfter = options.flushAfter ?? new Set<number>();
-  const aggregate = (members: readonly Arrival[]): { values: (number | null)[]; scales: number[] } => ({
-    values: aggregateEvents(spec.aggregations, members),
-    scales: inputScales(spec.aggregations, members),
+  const aggregate = (w: WindowSpec, members: readonly Arrival[]): { values: (number | null)[]; scales: number[] } => ({
+    values: aggregateEvents(w.aggregations ?? spec.aggregations, members),
+    scales: inputScales(w.aggregations ?? spec.aggregations, members),
   });
+  /** A window with a filter of its own sees only the events that pass it: for the others it does not exist. */
+  const takes = (w: WindowSpec, fields: Readonly<Record<string, FieldValue>>): boolean => {
+    if (w.filter === undefined) return true;
+    const test = options.windowFilters?.get(w.filter);
+    if (test === undefined) throw new Error(`the reference needs the window filter ${w.filter} as a predicate`);
+    return test(fields);
+  };
 
   const aligned = new Map<string, AlignedWindow>();
   const sessions = spec.windows.map(() => new Map<string, Session[]>());
@@ -215,7 +224,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
     start: Math.min(...members.map((m) => m.t)),
     end: Math.max(...members.map((m) => m.t)) + 1,
     keyJson,
-    ...aggregate(members),
+    ...aggregate(w, members),
     revision: 0,
     isFinal: true,
     windowIndex,
@@ -231,7 +240,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
       for (const [keyJson, cell] of window.cells) {
         out.push({
           window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
-          ...aggregate(cell.members), revision: isUpdate ? cell.revision + 1 : 0, isFinal: true,
+          ...aggregate(w, cell.members), revision: isUpdate ? cell.revision + 1 : 0, isFinal: true,
           windowIndex: null, closeAtMs: window.end + latenessMs,
         });
       }
@@ -242,7 +251,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
           for (const s of list.filter((x) => x.end + latenessMs <= to)) {
             out.push({
               window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
-              ...aggregate(s.members), revision: isUpdate ? s.revision + 1 : 0, isFinal: true,
+              ...aggregate(w, s.members), revision: isUpdate ? s.revision + 1 : 0, isFinal: true,
               windowIndex: null, closeAtMs: s.end + latenessMs,
             });
           }
@@ -273,7 +282,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
             if (included.length === state.count) continue;
             out.push({
               window: w.name, windowKind: w.kind, start: 0, end: x, keyJson,
-              ...aggregate(included), revision: state.reports, isFinal: true, windowIndex: null, closeAtMs: x + latenessMs,
+              ...aggregate(w, included), revision: state.reports, isFinal: true, windowIndex: null, closeAtMs: x + latenessMs,
             });
             reported.set(keyJson, { count: included.length, reports: state.reports + 1 });
           }
@@ -292,7 +301,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
         cell.revision += 1;
         out.push({
           window: w.name, windowKind: w.kind, start: window.start, end: window.end, keyJson,
-          ...aggregate(cell.members), revision: cell.revision, isFinal: false, windowIndex: null, closeAtMs: null,
+          ...aggregate(w, cell.members), revision: cell.revision, isFinal: false, windowIndex: null, closeAtMs: null,
         });
       }
     }
@@ -305,7 +314,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
           s.revision += 1;
           out.push({
             window: w.name, windowKind: w.kind, start: s.start, end: s.end, keyJson,
-            ...aggregate(s.members), revision: s.revision, isFinal: false, windowIndex: null, closeAtMs: null,
+            ...aggregate(w, s.members), revision: s.revision, isFinal: false, windowIndex: null, closeAtMs: null,
           });
         }
       }
@@ -321,6 +330,7 @@ export function referenceRun(spec: PipelineSpec, events: readonly ReferenceEvent
       const arrival: Arrival = { index, t, fields: event.fields, keyJson };
       const missed: string[] = [];
       spec.windows.forEach((w, d) => {
+        if (!takes(w, event.fields)) return;
         switch (w.kind) {
           case 'tumbling':
           case 'sliding':

@@ -23,8 +23,6 @@ import { decodeElement, elementEnd, encodeTuple, keyElement, TupleWriter } from 
 export interface LmdbHistoryOptions {
   /** The directory of the LMDB environment (created when missing). */
   readonly path: string;
-  /** The job's output names (AggregatePlan.outputNames): results' values are stored under them. */
-  readonly outputNames: readonly string[];
   /** Results whose end is more than this before the reference time are removed by prune(). */
   readonly retainMs: number;
   /** At most this many window instances; prune() removes the ones that end first beyond it. Null: no count limit. */
@@ -137,7 +135,6 @@ export class LmdbResultsHistory implements ResultsHistory {
   /** end, sequence → nothing. Retention removes from its low end. */
   private readonly ends: Database<Buffer, Buffer>;
   private readonly meta: Database<unknown, string>;
-  private readonly outputNames: readonly string[];
   private readonly clock: Clock;
   private readonly retainMs: number;
   private readonly maxResults: number | null;
@@ -163,7 +160,6 @@ export class LmdbResultsHistory implements ResultsHistory {
 
   private constructor(options: LmdbHistoryOptions) {
     this.description = `results history ${options.path}`;
-    this.outputNames = options.outputNames;
     this.clock = options.clock ?? systemClock;
     this.retainMs = options.retainMs;
     this.maxResults = options.maxResults ?? null;
@@ -286,7 +282,7 @@ export class LmdbResultsHistory implements ResultsHistory {
 
   private prepare(result: WindowResult): Incoming {
     const values: Record<string, number | null> = {};
-    const names = this.outputNames;
+    const names = result.names;
     if (result.values.length !== names.length) {
       throw new EngineError('INVARIANT_BROKEN', `${this.description}: a result of window ${result.window} has ${result.values.length} values for ${names.length} output names`);
     }

@@ -40,6 +40,7 @@ export function resultOf(f: ResultFields): WindowResult {
     start: f.start,
     end: f.end ?? f.start + MINUTE,
     key: group,
+    names: OUTPUT_NAMES,
     values: f.values ?? [1, 1],
     revision: f.revision ?? 0,
     isFinal: f.isFinal ?? true,
@@ -68,7 +69,7 @@ export async function tempHistory(options: Partial<LmdbHistoryOptions> = {}): Pr
   const dir = await mkdtemp(join(tmpdir(), 'tally-history-'));
   const clock = new ManualClock();
   const open = (): LmdbResultsHistory =>
-    LmdbResultsHistory.open({ path: join(dir, 'history'), outputNames: OUTPUT_NAMES, retainMs: 7 * 24 * 60 * MINUTE, clock, ...options });
+    LmdbResultsHistory.open({ path: join(dir, 'history'), retainMs: 7 * 24 * 60 * MINUTE, clock, ...options });
   const temp: TempHistory = {
     dir,
     clock,

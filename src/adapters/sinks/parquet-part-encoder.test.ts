@@ -8,11 +8,12 @@ import type { FieldValue } from '../../core/event/click-event.js';
 import { parquetEncoding } from './parquet-part-encoder.js';
 
 const T0 = Date.UTC(2026, 10, 23, 14, 0);
+const NAMES = ['count', 'sum_value'];
 
 function result(key: Record<string, FieldValue>, values: (number | null)[], over: Partial<WindowResult> = {}): WindowResult {
   return {
     kind: 'result', window: 'per_minute', windowKind: 'tumbling', start: T0, end: T0 + 60_000,
-    key: { id: 0, key, keyJson: JSON.stringify(key) }, values, revision: 0, isFinal: true, windowIndex: null, ...over,
+    key: { id: 0, key, keyJson: JSON.stringify(key) }, names: NAMES.slice(0, values.length), values, revision: 0, isFinal: true, windowIndex: null, ...over,
   };
 }
 
@@ -98,6 +99,21 @@ describe('Parquet parts', () => {
       { key_n: 1, key_b: true, key_mixed: '42', key_obj: '{"a":1}' },
       { key_n: 2.5, key_b: null, key_mixed: 'x', key_obj: null },
       { key_n: null, key_b: false, key_mixed: 'true', key_obj: 'plain' },
+    ]);
+  });
+
+  it('add a column for the outputs of a window with aggregations of its own, null in the other rows', async () => {
+    const results = [
+      result({ user_id: 'u1' }, [3, 4.5]),
+      result({ user_id: 'u1' }, [2, 9], { window: 'shop', names: ['count', 'max_duration_ms'] }),
+      result({ user_id: 'u2' }, [1, 2]),
+    ];
+    const path = await parquetFileOf(['user_id'], ['count', 'sum_value'], results);
+    const rows = await query(`SELECT "window", key_user_id, "count", sum_value, max_duration_ms FROM read_parquet('${path}')`);
+    expect(rows).toEqual([
+      { window: 'per_minute', key_user_id: 'u1', count: 3, sum_value: 4.5, max_duration_ms: null },
+      { window: 'shop', key_user_id: 'u1', count: 2, sum_value: null, max_duration_ms: 9 },
+      { window: 'per_minute', key_user_id: 'u2', count: 1, sum_value: 2, max_duration_ms: null },
     ]);
   });
 

@@ -43,17 +43,18 @@ class ParquetPartEncoder implements PartEncoder {
   private readonly start: number[] = [];
   private readonly end: number[] = [];
   private readonly keys: FieldValue[][];
-  private readonly values: (number | null)[][];
+  /** A column per output name, the job's first: windows with aggregations of their own add theirs (null in other rows). */
+  private readonly values = new Map<string, (number | null)[]>();
   private readonly revision: number[] = [];
   private readonly isFinal: boolean[] = [];
   private readonly windowIndex: (number | null)[] = [];
 
   constructor(
     private readonly keyFields: readonly string[],
-    private readonly outputNames: readonly string[],
+    outputNames: readonly string[],
   ) {
     this.keys = keyFields.map(() => []);
-    this.values = outputNames.map(() => []);
+    for (const name of outputNames) this.values.set(name, []);
   }
 
   add(r: WindowResult): void {
@@ -61,17 +62,25 @@ class ParquetPartEncoder implements PartEncoder {
     this.windowKind.push(r.windowKind);
     this.start.push(r.start);
     this.end.push(r.end);
-    let bytes = 29 + r.window.length + r.windowKind.length + 8 * this.values.length;
+    let bytes = 29 + r.window.length + r.windowKind.length + 8 * r.values.length;
     for (let i = 0; i < this.keyFields.length; i++) {
       const field = this.keyFields[i] as string;
       const value = Object.hasOwn(r.key.key, field) ? (r.key.key[field] ?? null) : null;
       (this.keys[i] as FieldValue[]).push(value);
       bytes += typeof value === 'string' ? value.length : 8;
     }
-    for (let i = 0; i < this.values.length; i++) {
+    for (let i = 0; i < r.names.length; i++) {
+      const name = r.names[i] as string;
+      let column = this.values.get(name);
+      if (column === undefined) {
+        column = new Array<number | null>(this.rows).fill(null);
+        this.values.set(name, column);
+      }
       const v = r.values[i];
-      (this.values[i] as (number | null)[]).push(v === null || v === undefined || !Number.isFinite(v) ? null : v);
+      column.push(v === null || v === undefined || !Number.isFinite(v) ? null : v);
     }
+    // Columns this result has no value for.
+    for (const column of this.values.values()) if (column.length === this.rows) column.push(null);
     this.revision.push(r.revision);
     this.isFinal.push(r.isFinal);
     this.windowIndex.push(r.windowIndex);
@@ -86,7 +95,7 @@ class ParquetPartEncoder implements PartEncoder {
       { element: { name: 'start', ...TIMESTAMP_MS_UTC }, data: this.start.map(BigInt) },
       { element: { name: 'end', ...TIMESTAMP_MS_UTC }, data: this.end.map(BigInt) },
       ...this.keyFields.map((field, i) => keyColumn(`key_${field}`, this.keys[i] as FieldValue[])),
-      ...this.outputNames.map((name, i) => ({ element: { name, ...NULLABLE_DOUBLE }, data: this.values[i] as (number | null)[] })),
+      ...[...this.values].map(([name, data]) => ({ element: { name, ...NULLABLE_DOUBLE }, data })),
       { element: { name: 'revision', type: 'INT32', repetition_type: 'REQUIRED' }, data: this.revision },
       { element: { name: 'final', type: 'BOOLEAN', repetition_type: 'REQUIRED' }, data: this.isFinal },
       { element: { name: 'window_index', type: 'INT64', repetition_type: 'OPTIONAL' }, data: this.windowIndex.map((j) => (j === null ? null : BigInt(j))) },

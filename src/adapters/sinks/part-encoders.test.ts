@@ -9,13 +9,13 @@ const T0 = Date.UTC(2026, 10, 23, 14, 0);
 function result(key: Record<string, FieldValue>, values: (number | null)[], over: Partial<WindowResult> = {}): WindowResult {
   return {
     kind: 'result', window: 'per_minute', windowKind: 'tumbling', start: T0, end: T0 + 60_000,
-    key: { id: 0, key, keyJson: JSON.stringify(key) }, values, revision: 0, isFinal: true, windowIndex: null, ...over,
+    key: { id: 0, key, keyJson: JSON.stringify(key) }, names: ['count', 'sum_value'].slice(0, values.length), values, revision: 0, isFinal: true, windowIndex: null, ...over,
   };
 }
 
 describe('NDJSON parts', () => {
   it('hold the lines the single-file sink writes, and count their bytes exactly once finished', async () => {
-    const formatter = new ResultFormatter(['count'], true);
+    const formatter = new ResultFormatter(true);
     const encoder = ndjsonEncoding((r) => formatter.format(r)).create();
     const results = [result({ page: '/ü' }, [1]), result({ page: '/b' }, [2], { revision: 3, isFinal: false })];
     for (const r of results) encoder.add(r);

@@ -23,17 +23,17 @@ const keyOf = (user: string | number): GroupKey => ({ id: 0, key: { user_id: use
 function result(startMs: number, user: string | number, count: number, window = 'per_minute'): WindowResult {
   return {
     kind: 'result', window, windowKind: 'tumbling', start: startMs, end: startMs + MINUTE_MS, key: keyOf(user),
-    values: [count, count * 1.5], revision: 0, isFinal: true, windowIndex: null,
+    names: OUTPUTS, values: [count, count * 1.5], revision: 0, isFinal: true, windowIndex: null,
   };
 }
 
 /** The NDJSON lines the single-file sink writes for these results. */
 function linesOf(results: readonly WindowResult[]): string {
-  const formatter = new ResultFormatter(OUTPUTS, false);
+  const formatter = new ResultFormatter(false);
   return results.map((r) => `${formatter.format(r)}\n`).join('');
 }
 
-const FORMATTER = new ResultFormatter(OUTPUTS, false);
+const FORMATTER = new ResultFormatter(false);
 
 function sinkOn(store: CheckpointStore, rollSizeBytes = 1 << 20): PartitionedFilesSink {
   return new PartitionedFilesSink(store, { encoding: ndjsonEncoding((r) => FORMATTER.format(r)), rollSizeBytes });

@@ -235,7 +235,7 @@ export async function buildPartitionedSink(store: CheckpointStore, settings: Par
     const { parquetEncoding } = await import('./parquet-part-encoder.js');
     encoding = parquetEncoding(settings.keyFields, settings.outputNames);
   } else {
-    const formatter = new ResultFormatter(settings.outputNames, settings.isUpdateMode);
+    const formatter = new ResultFormatter(settings.isUpdateMode);
     encoding = ndjsonEncoding((r) => formatter.format(r));
   }
   return new PartitionedFilesSink(store, { encoding, rollSizeBytes: settings.rollSizeBytes });

@@ -183,6 +183,61 @@ describe('GeneratorSource', () => {
     expect(sizes[4]).toBeLessThan(60);
   });
 
+  it('backfills: starts backfillMs before the clock, releases that span at once in full batches, then paces to the wall clock', async () => {
+    const time = fakeTime(MIDNIGHT_MS);
+    const source = new GeneratorSource({ ...options, realtime: true, maxEvents: null, backfillMs: 20_000 }, { clock: time.clock, sleep: time.sleep });
+    expect(source.description).toBe('generator 1000/s seed 5, realtime, backfill 20000 ms');
+    const sizes: number[] = [];
+    let first: readonly string[] | null = null;
+    for await (const batch of source.batches()) {
+      const times = batch.records.map(eventTimeOf).filter((t): t is number => t !== null);
+      first ??= batch.records;
+      // Event time never runs ahead of the wall clock.
+      expect(Math.max(...times)).toBeLessThanOrEqual(time.clock.now());
+      sizes.push(batch.records.length);
+      if (time.clock.now() >= MIDNIGHT_MS + 1_000) break;
+    }
+    // The lines of a generator started 20 s before the clock's time.
+    const expected = new ClickGenerator({ ...options, startTimeMs: MIDNIGHT_MS - 20_000 });
+    expect(first).toEqual(Array.from({ length: 4096 }, () => expected.next()));
+    // The 20 s before the start (about 20,000 lines) come without a pause, 4096 at a time.
+    expect(sizes.slice(0, 4)).toEqual([4096, 4096, 4096, 4096]);
+    expect(time.sleeps[0]).toBe(50);
+    const backfilled = sizes.slice(0, sizes.findIndex((n) => n < 4096) + 1).reduce((a, b) => a + b, 0);
+    expect(Math.abs(backfilled / 20_000 - 1)).toBeLessThan(0.02);
+    // Then about 1000 lines per second of wall time.
+    expect(Math.max(...sizes.slice(6))).toBeLessThan(60);
+  });
+
+  it('resumes a backfilled run on its first schedule: event time still equals wall-clock time', async () => {
+    const time = fakeTime(MIDNIGHT_MS);
+    const first = new GeneratorSource({ ...options, realtime: true, maxEvents: null, backfillMs: 5_000 }, { clock: time.clock, sleep: time.sleep });
+    let resumeAfter: RawBatch['resumeAfter'] | null = null;
+    for await (const batch of first.batches()) {
+      resumeAfter = batch.resumeAfter;
+      break;
+    }
+    time.advance(60_000);
+    const again = new GeneratorSource({ ...options, realtime: true, maxEvents: null, backfillMs: 5_000 }, { clock: time.clock, sleep: time.sleep });
+    await again.resumeFrom(resumeAfter as NonNullable<typeof resumeAfter>);
+    let last = 0;
+    for await (const batch of again.batches()) {
+      const times = batch.records.map(eventTimeOf).filter((t): t is number => t !== null);
+      last = Math.max(last, ...times);
+      if (batch.records.length < 4096) break;
+    }
+    // The minute the job was down came at once, up to the clock and not beyond.
+    expect(last).toBeLessThanOrEqual(time.clock.now());
+    expect(last).toBeGreaterThan(time.clock.now() - 1_000);
+  });
+
+  it('refuses a backfill without realtime or with a start time', () => {
+    const clock = fakeTime(0).clock;
+    expect(() => new GeneratorSource({ ...options, backfillMs: 1_000 }, { clock })).toThrow(/backfill needs realtime/);
+    expect(() => new GeneratorSource({ ...options, realtime: true, startTimeMs: 0, backfillMs: 1_000 }, { clock })).toThrow(/backfill/);
+    expect(() => new GeneratorSource({ ...options, realtime: true, backfillMs: 0 }, { clock })).toThrow(/backfill/);
+  });
+
   it('ends a realtime source after maxEvents', async () => {
     const time = fakeTime(MIDNIGHT_MS);
     const source = new GeneratorSource({ ...options, realtime: true, maxEvents: 500 }, { clock: time.clock, sleep: time.sleep });

@@ -24,6 +24,12 @@ export interface GeneratorSourceOptions {
   readonly startTimeMs: number | null;
   /** Pace lines to wall time (true) or produce them as fast as the consumer takes them (false). */
   readonly realtime: boolean;
+  /**
+   * Realtime only, without startTimeMs: the first line's event time is this long (ms) before the
+   * clock's time at start, and event time is paced to equal wall-clock time, so the lines of that
+   * span are due at once (produced as fast as consumed) and the rest come in real time. Null or absent: none.
+   */
+  readonly backfillMs?: number | null;
   /** Most lines per batch. Default 4096. */
   readonly batchSize?: number;
   /** Wall-time pause between realtime batches once caught up, ms. Default 50. */
@@ -69,9 +75,14 @@ export class GeneratorSource implements Source {
         path: 'maxEvents',
       });
     }
+    const backfillMs = options.backfillMs ?? null;
+    if (backfillMs !== null && (!options.realtime || options.startTimeMs !== null || !(Number.isSafeInteger(backfillMs) && backfillMs > 0))) {
+      throw new EngineError('CONFIG_INVALID', `generator backfill needs realtime, no startTime and a whole number of ms > 0, got ${backfillMs}`, { path: 'backfill' });
+    }
     this.isBounded = options.maxEvents !== null;
     const limit = options.maxEvents === null ? '' : `, ${options.maxEvents} events`;
-    this.description = `generator ${options.eventsPerSecond}/s seed ${options.seed}${options.realtime ? ', realtime' : ''}${limit}`;
+    const backfill = backfillMs === null ? '' : `, backfill ${backfillMs} ms`;
+    this.description = `generator ${options.eventsPerSecond}/s seed ${options.seed}${options.realtime ? ', realtime' : ''}${backfill}${limit}`;
   }
 
   /**
@@ -113,8 +124,12 @@ export class GeneratorSource implements Source {
   /** Each call starts the sequence again from its first line (or the resumed position). */
   async *batches(): AsyncGenerator<RawBatch> {
     const { realtime, maxEvents, seed } = this.options;
-    const wallStartMs = this.resume?.wallStartMs ?? this.clock.now();
-    const startTimeMs = this.resume?.startTimeMs ?? this.options.startTimeMs ?? (realtime ? Math.floor(wallStartMs) : DEFAULT_GENERATOR_START_MS);
+    const nowMs = Math.floor(this.clock.now());
+    const backfillMs = this.options.backfillMs ?? null;
+    // A backfill puts the pacing origin (the wall time at which the first line is due) at the first
+    // line's event time, so that event time is due exactly when wall-clock time reaches it.
+    const startTimeMs = this.resume?.startTimeMs ?? this.options.startTimeMs ?? (realtime ? nowMs - (backfillMs ?? 0) : DEFAULT_GENERATOR_START_MS);
+    const wallStartMs = this.resume?.wallStartMs ?? (backfillMs === null ? this.clock.now() : startTimeMs);
     const generator = new ClickGenerator({
       eventsPerSecond: this.options.eventsPerSecond,
       users: this.options.users,

@@ -23,6 +23,26 @@ import {
  */
 export type Partial = number[];
 
+/** Reads one aggregate of a field from the moments at offset o of a partial. */
+export function fieldLowerer(fn: AggregationSpec['fn'], o: number): (p: Partial) => number | null {
+  switch (fn) {
+    case 'count': return (p) => momentsCount(p, o);
+    case 'sum': return (p) => momentsTotal(p, o);
+    case 'mean': return (p) => momentsMean(p, o);
+    case 'min': return (p) => momentsMin(p, o);
+    case 'max': return (p) => momentsMax(p, o);
+    case 'variance': return (p) => momentsVariance(p, o);
+    case 'stdev': return (p) => momentsStdev(p, o);
+  }
+}
+
+/** What window state needs of a plan or layout: an empty partial, adding an event, merging. */
+export interface PartialOps {
+  empty(): Partial;
+  add(partial: Partial, fields: Readonly<Record<string, FieldValue>>): void;
+  combine(into: Partial, from: Partial): void;
+}
+
 /** Result values in the order of `AggregatePlan.outputNames`. */
 export type ResultValues = readonly (number | null)[];
 
@@ -32,7 +52,7 @@ export type ResultValues = readonly (number | null)[];
  * combine (it saves one allocation per event); `combine` is associative and commutative, and
  * `empty()` is its identity.
  */
-export class AggregatePlan {
+export class AggregatePlan implements PartialOps {
   readonly specs: readonly AggregationSpec[];
   readonly outputNames: readonly string[];
   /** Distinct numeric fields read by the aggregations, in first-use order. */
@@ -55,16 +75,7 @@ export class AggregatePlan {
       }
       let index = fields.indexOf(spec.field);
       if (index < 0) index = fields.push(spec.field) - 1;
-      const o = 1 + index * MOMENT_SLOTS;
-      switch (spec.fn) {
-        case 'count': lowerers.push((p) => momentsCount(p, o)); break;
-        case 'sum': lowerers.push((p) => momentsTotal(p, o)); break;
-        case 'mean': lowerers.push((p) => momentsMean(p, o)); break;
-        case 'min': lowerers.push((p) => momentsMin(p, o)); break;
-        case 'max': lowerers.push((p) => momentsMax(p, o)); break;
-        case 'variance': lowerers.push((p) => momentsVariance(p, o)); break;
-        case 'stdev': lowerers.push((p) => momentsStdev(p, o)); break;
-      }
+      lowerers.push(fieldLowerer(spec.fn, 1 + index * MOMENT_SLOTS));
     }
     this.specs = specs;
     this.outputNames = specs.map(outputName);

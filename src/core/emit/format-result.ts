@@ -10,14 +10,26 @@ import type { WindowResult } from './outputs.js';
  * escaped once, up front.
  */
 export class ResultFormatter {
-  private readonly names: readonly string[];
   private readonly windowNames = new Map<string, string>();
+  /** Escaped `,"name":` texts per output-name array: the engine hands out one array per window definition. */
+  private readonly escapedNames = new Map<readonly string[], readonly string[]>();
+  private lastNames: readonly string[] | null = null;
+  private lastEscaped: readonly string[] = [];
 
-  constructor(
-    outputNames: readonly string[],
-    private readonly isUpdateMode: boolean,
-  ) {
-    this.names = outputNames.map((n) => `,${JSON.stringify(n)}:`);
+  constructor(private readonly isUpdateMode: boolean) {}
+
+  private escaped(names: readonly string[]): readonly string[] {
+    if (names === this.lastNames) return this.lastEscaped;
+    let escaped = this.escapedNames.get(names);
+    if (escaped === undefined) {
+      // Bounded: callers that build a names array per result (history reads) still hit lastNames mostly.
+      if (this.escapedNames.size >= 256) this.escapedNames.clear();
+      escaped = names.map((n) => `,${JSON.stringify(n)}:`);
+      this.escapedNames.set(names, escaped);
+    }
+    this.lastNames = names;
+    this.lastEscaped = escaped;
+    return escaped;
   }
 
   format(result: WindowResult): string {
@@ -35,10 +47,11 @@ export class ResultFormatter {
     }
     let line = this.prefix + result.key.keyJson;
     const values = result.values;
+    const names = this.escaped(result.names);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       // JSON has no NaN or infinities: an aggregate that overflowed is written as null.
-      line += `${this.names[i] as string}${v === null || v === undefined || !Number.isFinite(v) ? 'null' : v}`;
+      line += `${names[i] as string}${v === null || v === undefined || !Number.isFinite(v) ? 'null' : v}`;
     }
     if (result.windowIndex !== null) line += `,"window_index":${result.windowIndex}`;
     if (this.isUpdateMode) line += `,"revision":${result.revision},"final":${result.isFinal}`;

@@ -14,7 +14,9 @@ export interface WindowResult {
   readonly start: EpochMs;
   readonly end: EpochMs;
   readonly key: GroupKey;
-  /** In the order of the job's aggregations (AggregatePlan.outputNames). */
+  /** The window's output names (`count`, `sum_value`…): its own aggregations, or the job's. One array per window definition. */
+  readonly names: readonly string[];
+  /** In the order of `names`. */
   readonly values: ResultValues;
   /** 0, 1, 2… per (window, start, key) in update mode; the highest one is the final result. */
   readonly revision: number;

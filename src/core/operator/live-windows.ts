@@ -12,7 +12,9 @@ export interface LiveWindowState {
   readonly start: number;
   readonly end: number;
   readonly key: GroupKey;
-  /** In the order of the job's output names. */
+  /** The window's output names (its own aggregations, or the job's). */
+  readonly names: readonly string[];
+  /** In the order of `names`. */
   readonly values: ResultValues;
   /** Count windows only, else null. */
   readonly windowIndex: number | null;
@@ -44,7 +46,7 @@ export function liveWindows(engine: WindowAggregator, name: string, match: Match
     }
     open.sort((a, b) => a.s.start - b.s.start || a.entry.id - b.entry.id);
     for (const { entry, s } of open.slice(0, limit)) {
-      out.push({ window: name, start: s.start, end: s.end, key: entry.group, values: engine.plan.lower(s.partial), windowIndex: null });
+      out.push({ window: name, start: s.start, end: s.end, key: entry.group, names: session.outputs.names, values: session.outputs.lower(s.partial), windowIndex: null });
     }
     return out;
   }
@@ -52,7 +54,7 @@ export function liveWindows(engine: WindowAggregator, name: string, match: Match
   if (count !== undefined) {
     for (const entry of keys) {
       count.counts.forEachIncompleteOf(entry.id, (w) => {
-        if (out.length < limit) out.push({ window: name, start: w.minTimeMs, end: w.maxTimeMs + 1, key: entry.group, values: engine.plan.lower(w.partial), windowIndex: w.windowIndex });
+        if (out.length < limit) out.push({ window: name, start: w.minTimeMs, end: w.maxTimeMs + 1, key: entry.group, names: count.outputs.names, values: count.outputs.lower(w.partial), windowIndex: w.windowIndex });
       });
       if (out.length >= limit) break;
     }
@@ -70,7 +72,7 @@ function matchingKeys(engine: WindowAggregator, match: Match): Iterable<KeyEntry
 }
 
 function alignedWindows(engine: WindowAggregator, def: AlignedDef, match: Match, limit: number, out: LiveWindowState[]): void {
-  const plan = engine.plan;
+  const plan = engine.layout;
   const windows = [...def.pending.values()].filter((w) => w.start >= def.exactFromMs).sort((a, b) => a.start - b.start);
   const exact = engine.keys.isExact(match) ? (engine.keys.lookup(match) ?? null) : undefined;
   if (exact === null) return;
@@ -88,8 +90,9 @@ function alignedWindows(engine: WindowAggregator, def: AlignedDef, match: Match,
     }
     const entries = [...combined].sort((a, b) => a[0].id - b[0].id);
     for (const [entry, partial] of entries) {
+      if (!def.outputs.hasEvents(partial)) continue;
       if (out.length >= limit) return;
-      out.push({ window: def.spec.name, start: window.start, end: window.end, key: entry.group, values: plan.lower(partial), windowIndex: null });
+      out.push({ window: def.spec.name, start: window.start, end: window.end, key: entry.group, names: def.outputs.names, values: def.outputs.lower(partial), windowIndex: null });
     }
   }
 }
@@ -98,7 +101,7 @@ function alignedWindows(engine: WindowAggregator, def: AlignedDef, match: Match,
 function globalTotals(engine: WindowAggregator, def: AlignedDef, match: Match, limit: number, out: LiveWindowState[]): void {
   const global = def.global;
   if (global === null) return;
-  const plan = engine.plan;
+  const plan = engine.layout;
   const totals = new Map<KeyEntry, Partial>();
   let end = global.foldedUpToMs;
   for (const entry of matchingKeys(engine, match)) {
@@ -116,13 +119,13 @@ function globalTotals(engine: WindowAggregator, def: AlignedDef, match: Match, l
       }
     });
   }
-  const entries = [...totals].sort((a, b) => a[0].id - b[0].id).slice(0, limit);
+  const entries = [...totals].filter(([, p]) => def.outputs.hasEvents(p)).sort((a, b) => a[0].id - b[0].id).slice(0, limit);
   for (const [entry, partial] of entries) {
-    out.push({ window: def.spec.name, start: 0, end: Number.isFinite(end) ? end : 0, key: entry.group, values: plan.lower(partial), windowIndex: null });
+    out.push({ window: def.spec.name, start: 0, end: Number.isFinite(end) ? end : 0, key: entry.group, names: def.outputs.names, values: def.outputs.lower(partial), windowIndex: null });
   }
 }
 
-function addTo(into: Map<KeyEntry, Partial>, entry: KeyEntry, p: Partial, plan: WindowAggregator['plan']): void {
+function addTo(into: Map<KeyEntry, Partial>, entry: KeyEntry, p: Partial, plan: WindowAggregator['layout']): void {
   const existing = into.get(entry);
   if (existing === undefined) into.set(entry, plan.copy(p));
   else plan.combine(existing, p);

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { reconfigure, withWindow } from './reconfigure.js';
 import { liveWindows } from './live-windows.js';
 import { restoreSnapshot, takeSnapshot } from './snapshot.js';
-import { click, countWindow, EngineRun, globalWindow, pipeline, seconds, sessionWindow, slidingWindow, tumblingWindow, type ResultRow } from './test-support.js';
+import { aggregation, click, countWindow, EngineRun, globalWindow, pipeline, seconds, sessionWindow, slidingWindow, tumblingWindow, type ResultRow } from './test-support.js';
 import type { PipelineSpec } from './pipeline-spec.js';
 import { WindowAggregator } from './window-aggregator.js';
 import type { ClickEvent } from '../event/click-event.js';
+import type { WindowSpec } from '../windows/window-spec.js';
 
 const MIN = seconds(60);
 
@@ -112,6 +113,69 @@ describe('reconfigure', () => {
     const after = new EngineRun(engine);
     after.feed(click(2));
     expect(after.results).toEqual([{ window: 'c', start: 1, end: 3, key: {}, count: 2 }]);
+  });
+});
+
+describe('reconfigure: a window\u2019s own aggregations and filter', () => {
+  const jobAggregations = [aggregation('count'), aggregation('sum', 'value')];
+  const withOwn = (spec: PipelineSpec, name: string, settings: Partial<Pick<WindowSpec, 'aggregations' | 'filter'>>): PipelineSpec => ({
+    ...spec,
+    windows: spec.windows.map((w) => (w.name === name ? { ...w, ...settings } : w)),
+  });
+  /** Window [0, 1m) closed and emitted, [1m, 2m) open with one event. */
+  function started(before: PipelineSpec): EngineRun {
+    const run = new EngineRun(before);
+    run.feed(click(seconds(10), { value: 1, duration_ms: 40 }), click(seconds(70), { value: 2, duration_ms: 30 }));
+    expect(run.results.filter((r) => r['window'] === 'w').map((r) => r['start'])).toEqual([0]);
+    return run;
+  }
+
+  it('other aggregations over fields held already: the open windows go on, exact from the first one still open', () => {
+    const before = pipeline([tumblingWindow('w', MIN)], { aggregations: jobAggregations });
+    const after = withOwn(before, 'w', { aggregations: [aggregation('max', 'value'), aggregation('count')] });
+    const { engine, exactFromMs } = reconfigure(started(before).engine, after);
+    expect(exactFromMs.get('w')).toBe(MIN);
+    const run = new EngineRun(engine);
+    run.feed(click(seconds(80), { value: 5 }));
+    run.end();
+    expect(run.results).toEqual([{ window: 'w', start: MIN, end: 2 * MIN, key: {}, max_value: 5, count: 2 }]);
+  });
+
+  it('a field not held yet: exact from the first window after the latest event, whose results are a fresh run\u2019s', () => {
+    const before = pipeline([tumblingWindow('w', MIN)], { aggregations: jobAggregations });
+    const after = withOwn(before, 'w', { aggregations: [aggregation('max', 'duration_ms')] });
+    const { engine, exactFromMs } = reconfigure(started(before).engine, after);
+    expect(exactFromMs.get('w')).toBe(2 * MIN);
+    const later = [click(seconds(80), { duration_ms: 90 }), click(seconds(130), { duration_ms: 20 })];
+    const run = new EngineRun(engine);
+    run.feed(...later);
+    run.end();
+    expect(run.results).toEqual([{ window: 'w', start: 2 * MIN, end: 3 * MIN, key: {}, max_duration_ms: 20 }]);
+    expect(run.results).toEqual(freshFrom(after, [click(seconds(10)), click(seconds(70)), ...later], 2 * MIN));
+  });
+
+  it('a filter of its own: exact from the first window after the latest event, counting only events that pass it', () => {
+    const before = pipeline([tumblingWindow('w', MIN), tumblingWindow('all', MIN)], { aggregations: jobAggregations });
+    const after = withOwn(before, 'w', { filter: "page == '/shop'" });
+    const { engine, exactFromMs } = reconfigure(started(before).engine, after);
+    expect([exactFromMs.get('w'), exactFromMs.has('all')]).toEqual([2 * MIN, false]);
+    const run = new EngineRun(engine);
+    run.feed(click(seconds(125), { page: '/shop', value: 3 }), click(seconds(126), { value: 4 }));
+    run.end();
+    expect(run.results).toEqual([
+      { window: 'all', start: MIN, end: 2 * MIN, key: {}, count: 1, sum_value: 2 },
+      { window: 'w', start: 2 * MIN, end: 3 * MIN, key: {}, count: 1, sum_value: 3 },
+      { window: 'all', start: 2 * MIN, end: 3 * MIN, key: {}, count: 2, sum_value: 7 },
+    ]);
+  });
+
+  it('count windows and running totals take other aggregations over fields held, and refuse new fields and filters', () => {
+    const before = pipeline([tumblingWindow('w', MIN), countWindow('c', 2), globalWindow('g', MIN)], { aggregations: jobAggregations });
+    const engine = started(before).engine;
+    const { exactFromMs } = reconfigure(engine, withOwn(before, 'c', { aggregations: [aggregation('mean', 'value')] }));
+    expect(exactFromMs.get('c')).toBeNull();
+    expect(() => reconfigure(engine, withOwn(before, 'c', { aggregations: [aggregation('max', 'duration_ms')] }))).toThrow(/aggregations can change when they read only fields the job aggregates already/);
+    expect(() => reconfigure(engine, withOwn(before, 'g', { filter: "page == '/shop'" }))).toThrow(/global windows count from the start/);
   });
 });
 

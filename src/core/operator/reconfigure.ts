@@ -1,11 +1,13 @@
 // Reconfigure: the engine with other window definitions or another filter, keeping the state it holds.
 
+import type { Partial } from '../aggregate/aggregate-plan.js';
+import { needsOf, type PartialLayout, type WindowNeeds } from '../aggregate/partial-layout.js';
 import { EngineError } from '../errors.js';
 import type { Slice } from '../slices/slice-store.js';
 import type { AlignedAssigner } from '../windows/aligned-assigner.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 import type { PipelineSpec } from './pipeline-spec.js';
-import { WindowAggregator, type AlignedDef, type CountDef, type PendingWindow, type SessionDef } from './window-aggregator.js';
+import { WindowAggregator, type PendingWindow, type SessionDef } from './window-aggregator.js';
 
 export interface Reconfigured {
   readonly engine: WindowAggregator;
@@ -18,7 +20,6 @@ export interface Reconfigured {
   readonly exactFromMs: ReadonlyMap<string, number | null>;
 }
 
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Moves the state of `old` into an engine for `spec`, which may add, change or remove windows or
@@ -43,18 +44,35 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   }
   const before = new Map(old.spec.windows.map((w) => [w.name, w]));
   const changed = new Set(spec.windows.filter((w) => !same(before.get(w.name), w)).map((w) => w.name));
+  const engine = new WindowAggregator(spec);
+  const mover = engine.layout.moverFrom(old.layout);
+  const needs = (w: WindowSpec): WindowNeeds => needsOf(w, spec.aggregations);
+  /** The window reads partial blocks (a filter, or a field under it) that are new: what is held lacks the events before. */
+  const readsNew = (w: WindowSpec): boolean => mover !== null && mover.isNew(needs(w));
+  /**
+   * Changed in what it computes only (aggregations, same filter), with every block it reads held
+   * already: its state goes on as it is, read another way.
+   */
+  const isReadChange = (w: WindowSpec): boolean => {
+    const previous = before.get(w.name);
+    return previous !== undefined && changed.has(w.name) && (previous.filter ?? null) === (w.filter ?? null) && same(geometry(previous), geometry(w)) && !readsNew(w);
+  };
+  /** Partials held now count every event after this (blocks added by earlier changes lack what came before them). */
+  const completeAfter = old.partialsCompleteAfterMs;
   for (const w of spec.windows) {
-    if (changed.has(w.name) && (w.kind === 'count' || w.kind === 'global')) {
+    // Count windows and running totals hold everything since the start: only complete partials can be read another way.
+    if (changed.has(w.name) && (w.kind === 'count' || w.kind === 'global') && !(isReadChange(w) && completeAfter === Number.NEGATIVE_INFINITY)) {
       throw new EngineError(
         'CONFIG_INVALID_WINDOW',
-        `${w.name}: ${w.kind} windows count from the start of the input, so they cannot be added or changed while the job runs (add it to the job file)`,
+        `${w.name}: ${w.kind} windows count from the start of the input, so they cannot be added or changed while the job runs (add it to the job file)${before.has(w.name) ? '; their aggregations can change when they read only fields the job aggregates already and no earlier change added a filter or field' : ''}`,
         { path: 'windows' },
       );
     }
   }
   const filterChanged = old.spec.filter !== spec.filter;
+  if (mover !== null) moveState(old, mover.move);
+  engine.partialsCompleteAfterMs = filterChanged || mover?.hasNew === true ? Math.max(completeAfter, old.watermark.maxEventTimeMs) : completeAfter;
 
-  const engine = new WindowAggregator(spec);
   engine.keys = old.keys;
   engine.watermark = old.watermark;
   engine.maxClosedAtMs = old.maxClosedAtMs;
@@ -76,7 +94,8 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   const heldFrom = old.aligned.length > 0 ? old.heldFromMs() : latestEvent;
   if (engine.aligned.length > 0) {
     // Slices of the old filter, or slices kept only from now on, are not complete before the latest event.
-    engine.slicesCompleteAfterMs = old.aligned.length === 0 ? latestEvent : filterChanged ? Math.max(old.slicesCompleteAfterMs, latestEvent) : old.slicesCompleteAfterMs;
+    engine.slicesCompleteAfterMs =
+      old.aligned.length === 0 ? latestEvent : filterChanged || mover?.hasNew === true ? Math.max(old.slicesCompleteAfterMs, latestEvent) : old.slicesCompleteAfterMs;
   }
   /**
    * Reading again after a restart (Kafka): windows closing at or before a partition's floor are
@@ -90,10 +109,18 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   const oldAligned = new Map(old.aligned.map((d) => [d.spec.name, d]));
   for (const def of engine.aligned) {
     const previous = oldAligned.get(def.spec.name);
-    if (previous !== undefined && !changed.has(def.spec.name)) {
-      if (previous.global !== null) (def as Writable<AlignedDef>).global = previous.global;
+    const isFilterChange = filterChanged || (previous !== undefined && (previous.spec.filter ?? null) !== (def.spec.filter ?? null));
+    // Same windows, another filter of its own or a new field: goes on like the windows of a job whose filter changed.
+    const goesOn = previous !== undefined && same(geometry(previous.spec), geometry(def.spec));
+    if (previous !== undefined && (!changed.has(def.spec.name) || (goesOn && (isReadChange(def.spec) || isFilterChange || readsNew(def.spec))))) {
+      const isNewRead = changed.has(def.spec.name) && !isReadChange(def.spec);
+      if (previous.global !== null) def.global?.takeStateOf(previous.global);
       def.exactFromMs = previous.exactFromMs;
-      if (filterChanged && def.global === null) def.exactFromMs = Math.max(def.exactFromMs, def.assigner.firstStartAfter(latestEvent));
+      if ((filterChanged || isNewRead) && def.global === null) def.exactFromMs = Math.max(def.exactFromMs, def.assigner.firstStartAfter(latestEvent));
+      // Read another way from now on: windows emitted already stay as they were, and held partials may lack early events.
+      else if (changed.has(def.spec.name) && def.global === null) {
+        def.exactFromMs = Math.max(def.exactFromMs, def.assigner.firstOpenStart(watermark - lateness), def.assigner.firstStartAfter(completeAfter));
+      }
       for (const w of previous.pending.values()) {
         // Open windows that hold events of the old filter are dropped: they would mix the two.
         if (w.start < def.exactFromMs) continue;
@@ -101,11 +128,11 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
         def.pending.set(w.start, window);
         engine.requeue(def.index, window, null);
       }
-      if (filterChanged) exactFromMs.set(def.spec.name, def.global === null ? def.exactFromMs : null);
+      if (filterChanged || changed.has(def.spec.name)) exactFromMs.set(def.spec.name, def.global === null ? def.exactFromMs : null);
       continue;
     }
     def.exactFromMs = Math.max(
-      alignedExactFrom(def.assigner, oldSlices, { heldFrom, watermark, lateness, latestEvent: filterChanged ? latestEvent : Number.NEGATIVE_INFINITY }),
+      alignedExactFrom(def.assigner, oldSlices, { heldFrom, watermark, lateness, latestEvent: isFilterChange || readsNew(def.spec) ? latestEvent : Number.NEGATIVE_INFINITY }),
       def.assigner.firstOpenStart(replayFloor - lateness),
     );
     exactFromMs.set(def.spec.name, def.exactFromMs);
@@ -114,7 +141,7 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   // Without aligned windows nothing would ever drop the slices again.
   if (engine.aligned.length > 0) {
     for (const slice of oldSlices) engine.slices.adopt(slice);
-    for (const [slice, keys] of old.dirtySlices) engine.dirtySlices.set(slice, keys);
+    for (const [slice, marks] of old.dirtySlices) engine.dirtySlices.set(slice, mover === null ? marks : remapMarks(marks, old.layout, engine.layout));
   }
   // The windows of added and changed definitions that contain held slices (moved ones are already pending).
   for (const slice of engine.slices.slices) engine.registerWindowsOf(slice);
@@ -124,12 +151,14 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   for (const def of engine.sessionDefs) {
     const previous = oldSessions.get(def.spec.name);
     const afterLatest = Math.max(latestEvent + def.spec.gapMs, replayFloor);
-    if (previous !== undefined && !changed.has(def.spec.name)) {
-      (def as Writable<SessionDef>).sessions = previous.sessions;
+    if (previous !== undefined && (!changed.has(def.spec.name) || isReadChange(def.spec))) {
+      def.sessions.takeStateOf(previous.sessions);
       sessionOf.set(previous, def);
       def.exactFromMs = filterChanged ? Math.max(previous.exactFromMs, afterLatest) : previous.exactFromMs;
+      // Read another way from now on: sessions starting after this cannot have closed yet.
+      if (!filterChanged && changed.has(def.spec.name)) def.exactFromMs = Math.max(def.exactFromMs, watermark - lateness - def.spec.gapMs + 1, completeAfter + 1);
       for (const sessions of def.sessions.byKey.values()) for (const s of sessions) engine.requeue(def.index, null, s);
-      if (filterChanged) exactFromMs.set(def.spec.name, def.exactFromMs);
+      if (filterChanged || changed.has(def.spec.name)) exactFromMs.set(def.spec.name, def.exactFromMs);
       continue;
     }
     def.exactFromMs = afterLatest;
@@ -143,10 +172,50 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
   const oldCounts = new Map(old.countDefs.map((d) => [d.spec.name, d]));
   for (const def of engine.countDefs) {
     const previous = oldCounts.get(def.spec.name);
-    if (previous !== undefined) (def as Writable<CountDef>).counts = previous.counts;
-    if (filterChanged) exactFromMs.set(def.spec.name, null);
+    if (previous !== undefined) def.counts.takeStateOf(previous.counts);
+    if (filterChanged || changed.has(def.spec.name)) exactFromMs.set(def.spec.name, null);
   }
   return { engine, exactFromMs };
+}
+
+/** A window definition without what it computes (its aggregations and filter): which windows it has. */
+function geometry(w: WindowSpec): Omit<WindowSpec, 'aggregations' | 'filter'> {
+  const { aggregations: _a, filter: _f, ...rest } = w;
+  return rest;
+}
+
+/** Update-mode dirty marks (keyId · channels + channel) of one layout in another's channels; marks of channels gone are dropped. */
+function remapMarks(marks: ReadonlySet<number>, from: PartialLayout, to: PartialLayout): Set<number> {
+  const oldStride = from.channels.length;
+  const newStride = to.channels.length;
+  const channelOf = from.channels.map((c) => to.channels.findIndex((n) => n.filter === c.filter));
+  const out = new Set<number>();
+  for (const m of marks) {
+    const c = m % oldStride;
+    const moved = channelOf[c] as number;
+    if (moved >= 0) out.add(((m - c) / oldStride) * newStride + moved);
+  }
+  return out;
+}
+
+/**
+ * Lays every partial the engine holds out anew, in place (keys' cached slice partials, dirty marks
+ * and closing entries keep pointing at the same arrays): slices, running totals, sessions and
+ * count windows.
+ */
+function moveState(engine: WindowAggregator, move: (p: Partial) => Partial): void {
+  const done = new Set<Partial>();
+  const inPlace = (p: Partial): void => {
+    if (done.has(p)) return;
+    done.add(p);
+    const moved = move(p);
+    p.length = 0;
+    for (const v of moved) p.push(v);
+  };
+  for (const slice of engine.slices.slices) for (const p of slice.partials.values()) inPlace(p);
+  for (const def of engine.aligned) if (def.global !== null) for (const p of def.global.base.values()) inPlace(p);
+  for (const def of engine.sessionDefs) for (const sessions of def.sessions.byKey.values()) for (const s of sessions) inPlace(s.partial);
+  for (const def of engine.countDefs) for (const state of def.counts.byKey.values()) for (const b of state.blocks) inPlace(b.partial);
 }
 
 /**

@@ -11,7 +11,7 @@ import { WindowAggregator, type PendingWindow } from './window-aggregator.js';
 import { WatermarkTracker } from '../watermark/watermark-tracker.js';
 import type { Session } from '../windows/session.js';
 
-export const SNAPSHOT_FORMAT_VERSION = 4;
+export const SNAPSHOT_FORMAT_VERSION = 5;
 
 /** "TLYSNAP" + a format byte: a file that is not a snapshot is refused at once. */
 const MAGIC = [0x54, 0x4c, 0x59, 0x53, 0x4e, 0x41, 0x50];
@@ -82,7 +82,7 @@ function readPartition(r: BinaryReader): string | number {
  */
 export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number, pool: ChunkPool | null = null): Uint8Array[] {
   const w = new BinaryWriter(chunkBytes, pool);
-  const width = engine.plan.empty().length;
+  const width = engine.layout.width;
   const partial = (p: Partial): void => {
     for (let i = 0; i < width; i++) w.num(p[i] as number);
   };
@@ -96,6 +96,7 @@ export function takeSnapshot(engine: WindowAggregator, chunkBytes?: number, pool
   w.num(engine.maxClosedAtMs);
   // What a restored engine can say its slices hold for sure, whatever retainSlices it restores with.
   w.num(engine.heldFromMs());
+  w.num(engine.partialsCompleteAfterMs);
   w.str(JSON.stringify(engine.stats));
   const floors = engine.replayFloors;
   w.uint(floors === null ? 0 : floors.size + 1);
@@ -230,8 +231,9 @@ export function readSnapshotHeader(bytes: Uint8Array): { formatVersion: number; 
 /** Rebuilds an engine from a snapshot taken with the same pipeline (all chunks, concatenated). */
 export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAggregator {
   const header = readSnapshotHeader(bytes);
-  // Format 3 is format 4 without the slices' completeness (read as: complete after the watermark).
-  if (header.formatVersion !== SNAPSHOT_FORMAT_VERSION && header.formatVersion !== 3) {
+  // Format 3 is format 4 without the slices' completeness (read as: complete after the watermark);
+  // format 4 is format 5 without the partials' completeness (read as: the slices').
+  if (header.formatVersion < 3 || header.formatVersion > SNAPSHOT_FORMAT_VERSION) {
     throw new EngineError('SNAPSHOT_INCOMPATIBLE', `snapshot format ${header.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
   }
   if (header.pipelineFingerprint !== pipelineFingerprint(spec)) {
@@ -242,9 +244,9 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
   r.uint();
   r.str();
   const engine = new WindowAggregator(spec);
-  const plan = engine.plan;
+  const plan = engine.layout;
   const width = r.uint();
-  if (width !== plan.empty().length) throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: partials of ${width} slots, the job has ${plan.empty().length}`);
+  if (width !== plan.width) throw new EngineError('SNAPSHOT_CORRUPT', `snapshot is damaged: partials of ${width} slots, the job has ${plan.width}`);
   const partial = (): Partial => {
     const p = plan.empty();
     for (let i = 0; i < width; i++) p[i] = r.num();
@@ -260,6 +262,7 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
   engine.droppedSinceSweep = r.uint();
   engine.maxClosedAtMs = r.num();
   const heldFromMs = header.formatVersion >= 4 ? r.num() : null;
+  const partialsCompleteAfterMs = header.formatVersion >= 5 ? r.num() : null;
   Object.assign(engine.stats, JSON.parse(r.str()) as object);
   const floorCount = r.uint();
   if (floorCount > 0) {
@@ -273,6 +276,7 @@ export function restoreSnapshot(spec: PipelineSpec, bytes: Uint8Array): WindowAg
   for (let i = r.uint(); i > 0; i--) partitions.push([readPartition(r), r.num(), r.bool()]);
   engine.watermark = WatermarkTracker.decode(spec.time.maxOutOfOrdernessMs, { watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, partitions });
   if (engine.aligned.length > 0) engine.slicesCompleteAfterMs = heldFromMs ?? engine.watermark.current;
+  engine.partialsCompleteAfterMs = partialsCompleteAfterMs ?? heldFromMs ?? engine.watermark.current;
 
   const nextId = r.uint();
   const table = new KeyTable(spec.keyBy);

@@ -165,7 +165,6 @@ export class EngineRun {
   }
 
   private rowsOf(outputs: readonly EngineOutput[]): Step {
-    const names = this.engine.plan.outputNames;
     const isUpdateMode = this.engine.spec.emit === 'update';
     const results: ResultRow[] = [];
     const late: LateRow[] = [];
@@ -174,15 +173,15 @@ export class EngineRun {
         late.push({ eventTimeMs: o.event.eventTimeMs, windows: o.windows, watermarkMs: o.watermarkMs });
         continue;
       }
-      results.push(resultRow(o, names, isUpdateMode));
+      results.push(resultRow(o, isUpdateMode));
     }
     return { outputs, results, late };
   }
 }
 
-function resultRow(result: WindowResult, names: readonly string[], withRevision: boolean): ResultRow {
+function resultRow(result: WindowResult, withRevision: boolean): ResultRow {
   const row: Record<string, unknown> = { window: result.window, start: result.start, end: result.end, key: result.key.key };
-  names.forEach((name, i) => {
+  result.names.forEach((name, i) => {
     row[name] = result.values[i];
   });
   if (withRevision) {

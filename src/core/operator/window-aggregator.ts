@@ -1,6 +1,7 @@
 // WindowAggregator: the engine. Events and watermarks in, window results and late records out.
 
-import { AggregatePlan, type Partial } from '../aggregate/aggregate-plan.js';
+import type { Partial } from '../aggregate/aggregate-plan.js';
+import { needsOf, PartialLayout, type WindowOutputs } from '../aggregate/partial-layout.js';
 import type { EngineOutput, WindowResult } from '../emit/outputs.js';
 import type { ClickEvent } from '../event/click-event.js';
 import { compileFilter } from '../filter/index.js';
@@ -40,8 +41,14 @@ interface Closing {
   readonly session: Session | null;
 }
 
+/** A window definition and how it reads partials (its aggregations and the channel of its filter). */
+export interface DefOutputs {
+  readonly spec: WindowSpec;
+  readonly outputs: WindowOutputs;
+}
+
 /** Tumbling, sliding, calendar, or the ticks of a global window: everything that shares slices. */
-export interface AlignedDef {
+export interface AlignedDef extends DefOutputs {
   readonly index: number;
   readonly spec: WindowSpec;
   readonly assigner: AlignedAssigner;
@@ -51,7 +58,7 @@ export interface AlignedDef {
   exactFromMs: number;
 }
 
-export interface SessionDef {
+export interface SessionDef extends DefOutputs {
   readonly index: number;
   readonly spec: SessionWindowSpec;
   readonly sessions: SessionWindows;
@@ -61,7 +68,7 @@ export interface SessionDef {
   exactFromMs: number;
 }
 
-export interface CountDef {
+export interface CountDef extends DefOutputs {
   readonly index: number;
   readonly spec: CountWindowSpec;
   readonly counts: CountWindows;
@@ -123,7 +130,8 @@ function assignerOf(spec: WindowSpec): AlignedAssigner | null {
  */
 export class WindowAggregator {
   readonly spec: PipelineSpec;
-  readonly plan: AggregatePlan;
+  /** One partial per (slice, key), session or count window serves every window (see PartialLayout). */
+  readonly layout: PartialLayout;
   keys: KeyTable;
   readonly stats: EngineStats;
   watermark: WatermarkTracker;
@@ -138,7 +146,11 @@ export class WindowAggregator {
   private readonly isUpdateMode: boolean;
   private readonly closing = new MinHeap<Closing>(isBefore);
   private seq = 0;
-  /** Update mode: keys whose partial changed per slice since the last flush. */
+  /**
+   * Update mode: per slice, the (key, channel) pairs whose partial changed since the last flush, as
+   * keyId · channels + channel (the key id itself when there are no window filters): a window
+   * reports a key again only when an event of its own channel came.
+   */
   readonly dirtySlices = new Map<Slice, Set<number>>();
   readonly dirtySessions: [SessionDef, Session][] = [];
   private readonly definitionOrder: ReadonlyMap<string, number>;
@@ -157,10 +169,17 @@ export class WindowAggregator {
    * there are no aligned windows (no slices are kept).
    */
   slicesCompleteAfterMs: number;
+  /**
+   * Every block of every partial held (slices, sessions, count windows, running totals) counts every
+   * event later than this: −Infinity while the job's filter and the layout have not changed since
+   * the start; raised when a change adds a filter or field to the layout or changes the job's filter
+   * (see reconfigure.ts). Decides whether a window can keep its state when only its aggregations change.
+   */
+  partialsCompleteAfterMs = Number.NEGATIVE_INFINITY;
 
   constructor(spec: PipelineSpec) {
     this.spec = spec;
-    this.plan = new AggregatePlan(spec.aggregations);
+    this.layout = new PartialLayout(spec.windows.map((w) => needsOf(w, spec.aggregations)));
     this.keys = new KeyTable(spec.keyBy);
     this.filter = spec.filter === null ? null : compileFilter(spec.filter).test;
     this.latenessMs = spec.time.allowedLatenessMs;
@@ -174,13 +193,14 @@ export class WindowAggregator {
     spec.windows.forEach((w, index) => {
       this.stats.lateByWindow[w.name] = 0;
       const assigner = assignerOf(w);
+      const outputs = this.layout.outputsOf(needsOf(w, spec.aggregations));
       if (assigner !== null) {
-        const global = w.kind === 'global' ? new GlobalWindows((w as GlobalWindowSpec).everyMs, this.plan) : null;
-        aligned.push({ index, spec: w, assigner, pending: new Map(), global, exactFromMs: Number.NEGATIVE_INFINITY });
+        const global = w.kind === 'global' ? new GlobalWindows((w as GlobalWindowSpec).everyMs, this.layout, outputs.hasEvents) : null;
+        aligned.push({ index, spec: w, outputs, assigner, pending: new Map(), global, exactFromMs: Number.NEGATIVE_INFINITY });
       } else if (w.kind === 'session') {
-        sessionDefs.push({ index, spec: w, sessions: new SessionWindows(w.gapMs, this.plan), schedule: this.scheduleSession(index), exactFromMs: Number.NEGATIVE_INFINITY });
+        sessionDefs.push({ index, spec: w, outputs, sessions: new SessionWindows(w.gapMs, this.layout), schedule: this.scheduleSession(index), exactFromMs: Number.NEGATIVE_INFINITY });
       } else if (w.kind === 'count') {
-        countDefs.push({ index, spec: w, counts: new CountWindows(w.size, w.slide, this.plan) });
+        countDefs.push({ index, spec: w, outputs, counts: new CountWindows(w.size, w.slide, this.layout) });
       }
     });
     this.aligned = aligned;
@@ -243,12 +263,20 @@ export class WindowAggregator {
       this.observe(partition, t, out);
       return;
     }
+    // Window filters: an event no window's filter takes is in no window (and late for none).
+    const layout = this.layout;
+    if (!layout.route(fields)) {
+      this.observe(partition, t, out);
+      return;
+    }
     const keyEntry = this.keys.intern(fields);
     const keyId = keyEntry.id;
     const watermark = this.watermark.current;
     let lateFor: string[] | null = null;
     if (this.replayFloors !== null) this.applyReplayFloor(keyEntry, partition);
 
+    // Every channel goes into the slices, also those only sessions or count windows read: slices must
+    // hold all of it for windows added or changed later (see reconfigure.ts).
     if (this.aligned.length > 0) {
       // Reading again after a restart: aligned windows an earlier run emitted are closed for this key.
       // (Sessions are judged by the watermark alone: an emitted session cannot take a re-read event,
@@ -259,6 +287,7 @@ export class WindowAggregator {
       let needsSlice = t >= watermark;
       if (!needsSlice) {
         for (const def of this.aligned) {
+          if (!layout.passes(def.outputs.channel)) continue;
           // Running totals are rebuilt from the very first offset, so their ticks follow the
           // rebuilt watermark alone (reports an earlier run made are not emitted again).
           const closedBefore = def.global === null ? watermark : this.watermark.current;
@@ -277,17 +306,18 @@ export class WindowAggregator {
         const slice = this.slices.findOrCreate(t, this.registerWindowsOf);
         let partial = keyEntry.lastSlice === slice ? keyEntry.lastPartial : slice.partials.get(keyEntry);
         if (partial === undefined || partial === null) {
-          partial = this.plan.empty();
+          partial = layout.empty();
           slice.partials.set(keyEntry, partial);
         }
         keyEntry.lastSlice = slice;
         keyEntry.lastPartial = partial;
-        this.plan.add(partial, fields);
+        layout.add(partial, fields);
         if (this.isUpdateMode) this.markDirty(slice, keyId);
       }
     }
 
     for (const def of this.sessionDefs) {
+      if (!layout.passes(def.outputs.channel)) continue;
       const session = def.sessions.add(keyId, t, fields, watermark, this.latenessMs, def.schedule);
       if (session === null) (lateFor ??= []).push(def.spec.name);
       else if (this.isUpdateMode && !session.isDirty) {
@@ -297,6 +327,7 @@ export class WindowAggregator {
     }
 
     for (const def of this.countDefs) {
+      if (!layout.passes(def.outputs.channel)) continue;
       // Returned rather than called back: no closure allocated per event.
       const completed = def.counts.add(keyId, t, fields);
       if (completed !== null) this.emitCount(def, completed, out);
@@ -392,25 +423,29 @@ export class WindowAggregator {
       for (const def of this.aligned) {
         if (def.global !== null) continue;
         const touched = new Map<PendingWindow, Set<number>>();
-        for (const [slice, keyIds] of this.dirtySlices) {
+        const stride = this.layout.channels.length;
+        const channel = def.outputs.channel;
+        for (const [slice, marks] of this.dirtySlices) {
           def.assigner.forEachWindowContaining(slice.start, (start) => {
             const window = def.pending.get(start);
             if (window === undefined) return;
             let set = touched.get(window);
             if (set === undefined) touched.set(window, (set = new Set()));
-            for (const k of keyIds) set.add(k);
+            if (stride === 1) for (const k of marks) set.add(k);
+            else for (const m of marks) if (m % stride === channel) set.add((m - channel) / stride);
           });
         }
         for (const [window, keyIds] of touched) {
           for (const keyId of keyIds) {
             const entry = this.keys.find(keyId) as KeyEntry;
             if (entry.replayFloorMs >= window.end + this.latenessMs) continue;
-            const partial = this.plan.empty();
+            const partial = this.layout.empty();
             this.slices.forEachIn(window.start, window.end, (slice) => {
               const p = slice.partials.get(entry);
-              if (p !== undefined) this.plan.combine(partial, p);
+              if (p !== undefined) this.layout.combine(partial, p);
             });
-            this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, keyId), false, out);
+            if (!def.outputs.hasEvents(partial)) continue;
+            this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, keyId), false, out);
           }
         }
       }
@@ -423,7 +458,7 @@ export class WindowAggregator {
       session.isDirty = false;
       if (!session.isLive || session.start < def.exactFromMs || this.wasEmitted(session.keyId, session.end + this.latenessMs)) continue;
       session.revision += 1;
-      this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, session.revision, false, out);
+      this.pushResult(def, session.start, session.end, this.keys.get(session.keyId), session.partial, session.revision, false, out);
     }
     this.dirtySessions.length = 0;
   }
@@ -439,10 +474,17 @@ export class WindowAggregator {
     return true;
   }
 
+  /** Marks the key dirty in the slice, in each channel the event last routed passed. */
   private markDirty(slice: Slice, keyId: number): void {
+    const set = this.dirtyMarksOf(slice);
+    const stride = this.layout.channels.length;
+    for (let c = 0; c < stride; c++) if (this.layout.passes(c)) set.add(keyId * stride + c);
+  }
+
+  private dirtyMarksOf(slice: Slice): Set<number> {
     let set = this.dirtySlices.get(slice);
     if (set === undefined) this.dirtySlices.set(slice, (set = new Set()));
-    set.add(keyId);
+    return set;
   }
 
   private nextRevision(window: PendingWindow, keyId: number): number {
@@ -516,7 +558,7 @@ export class WindowAggregator {
         def.sessions.remove(session);
         if (session.start < def.exactFromMs || this.wasEmitted(session.keyId, closeAt)) continue;
         const revision = this.isUpdateMode ? session.revision + 1 : 0;
-        this.pushResult(def.spec, session.start, session.end, this.keys.get(session.keyId), session.partial, revision, true, out);
+        this.pushResult(def, session.start, session.end, this.keys.get(session.keyId), session.partial, revision, true, out);
         continue;
       }
       const window = top.window as PendingWindow;
@@ -535,8 +577,8 @@ export class WindowAggregator {
     const closeAt = window.end + this.latenessMs;
     if (inWindow.length === 1) {
       for (const [entry, partial] of (inWindow[0] as Slice).partials) {
-        if (entry.replayFloorMs >= closeAt && this.countReplayed()) continue;
-        this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
+        if (!def.outputs.hasEvents(partial) || (entry.replayFloorMs >= closeAt && this.countReplayed())) continue;
+        this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
       }
       return;
     }
@@ -544,13 +586,13 @@ export class WindowAggregator {
     for (const slice of inWindow) {
       for (const [entry, partial] of slice.partials) {
         const into = combined.get(entry);
-        if (into === undefined) combined.set(entry, this.plan.copy(partial));
-        else this.plan.combine(into, partial);
+        if (into === undefined) combined.set(entry, this.layout.copy(partial));
+        else this.layout.combine(into, partial);
       }
     }
     for (const [entry, partial] of combined) {
-      if (entry.replayFloorMs >= closeAt && this.countReplayed()) continue;
-      this.pushResult(def.spec, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
+      if (!def.outputs.hasEvents(partial) || (entry.replayFloorMs >= closeAt && this.countReplayed())) continue;
+      this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
     }
   }
 
@@ -564,18 +606,20 @@ export class WindowAggregator {
   private emitGlobalChanges(def: AlignedDef, endMs: EpochMs, out: EngineOutput[]): void {
     const global = def.global as GlobalWindows;
     for (const keyId of global.changed) {
+      const total = global.base.get(keyId) as Partial;
+      if (!def.outputs.hasEvents(total)) continue;
       if (this.replayFloors !== null && this.wasEmitted(keyId, endMs + this.latenessMs)) continue;
-      this.pushResult(def.spec, 0, endMs, this.keys.get(keyId), global.base.get(keyId) as Partial, global.nextRevision(keyId), true, out);
+      this.pushResult(def, 0, endMs, this.keys.get(keyId), total, global.nextRevision(keyId), true, out);
     }
     global.changed.clear();
   }
 
   private emitCount(def: CountDef, w: CountWindowOutput, out: EngineOutput[]): void {
-    this.pushResult(def.spec, w.minTimeMs, w.maxTimeMs + 1, this.keys.get(w.keyId), w.partial, 0, true, out, w.windowIndex);
+    this.pushResult(def, w.minTimeMs, w.maxTimeMs + 1, this.keys.get(w.keyId), w.partial, 0, true, out, w.windowIndex);
   }
 
   private pushResult(
-    spec: WindowSpec,
+    def: DefOutputs,
     start: EpochMs,
     end: EpochMs,
     key: GroupKey,
@@ -588,12 +632,13 @@ export class WindowAggregator {
     this.stats.results++;
     const result: WindowResult = {
       kind: 'result',
-      window: spec.name,
-      windowKind: spec.kind,
+      window: def.spec.name,
+      windowKind: def.spec.kind,
       start,
       end,
       key,
-      values: this.plan.lower(partial),
+      names: def.outputs.names,
+      values: def.outputs.lower(partial),
       revision,
       isFinal,
       windowIndex,
@@ -608,10 +653,13 @@ export class WindowAggregator {
         for (const [entry, partial] of from.partials) {
           const existing = into.partials.get(entry);
           if (existing === undefined) into.partials.set(entry, partial);
-          else this.plan.combine(existing, partial);
+          else this.layout.combine(existing, partial);
         }
         const dirty = this.dirtySlices.get(from);
-        if (dirty !== undefined) for (const k of dirty) this.markDirty(into, k);
+        if (dirty !== undefined) {
+          const marks = this.dirtyMarksOf(into);
+          for (const m of dirty) marks.add(m);
+        }
       },
       (slice) => {
         this.dirtySlices.delete(slice);

@@ -1,6 +1,6 @@
 // CountWindows: per key in arrival order, window j holds arrivals [j·slide, j·slide + size).
 
-import type { AggregatePlan, Partial } from '../aggregate/aggregate-plan.js';
+import type { Partial, PartialOps } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
 import { gcd } from '../util/gcd.js';
 
@@ -39,10 +39,15 @@ export class CountWindows {
   constructor(
     readonly size: number,
     readonly slide: number,
-    private readonly plan: AggregatePlan,
+    private readonly plan: PartialOps,
   ) {
     this.blockSize = gcd(size, slide);
     this.blocksPerWindow = size / this.blockSize;
+  }
+
+  /** Takes over the arrivals of another instance of the same definition (the job's definitions changed; see reconfigure.ts). */
+  takeStateOf(other: CountWindows): void {
+    for (const [keyId, state] of other.byKey) this.byKey.set(keyId, state);
   }
 
   /** Adds one arrival; returns the window it completes, or null. */

@@ -1,6 +1,6 @@
 // GlobalWindows: running totals per key, reported cumulatively at every tick of event time.
 
-import type { AggregatePlan, Partial } from '../aggregate/aggregate-plan.js';
+import type { Partial, PartialOps } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
 
 /**
@@ -18,8 +18,18 @@ export class GlobalWindows {
 
   constructor(
     readonly everyMs: number,
-    private readonly plan: AggregatePlan,
+    private readonly plan: PartialOps,
+    /** Whether a partial holds events the totals count (a window with a filter of its own reads one channel of them). */
+    private readonly counts: (partial: Partial) => boolean = () => true,
   ) {}
+
+  /** Takes over the totals of another instance of the same definition (the job's definitions changed; see reconfigure.ts). */
+  takeStateOf(other: GlobalWindows): void {
+    for (const [keyId, p] of other.base) this.base.set(keyId, p);
+    for (const keyId of other.changed) this.changed.add(keyId);
+    for (const [keyId, r] of other.revisions) this.revisions.set(keyId, r);
+    this.foldedUpToMs = other.foldedUpToMs;
+  }
 
   private baseOf(keyId: number): Partial {
     let p = this.base.get(keyId);
@@ -39,6 +49,7 @@ export class GlobalWindows {
   /** Folds one slice's partials of a closing tick. */
   fold(partials: ReadonlyMap<{ readonly id: number }, Partial>): void {
     for (const [key, p] of partials) {
+      if (!this.counts(p)) continue;
       this.plan.combine(this.baseOf(key.id), p);
       this.changed.add(key.id);
     }

@@ -1,6 +1,6 @@
 // SessionWindows: per key, events closer than the gap merge into one session [first, last + gap).
 
-import type { AggregatePlan, Partial } from '../aggregate/aggregate-plan.js';
+import type { Partial, PartialOps } from '../aggregate/aggregate-plan.js';
 import type { FieldValue } from '../event/click-event.js';
 import type { EpochMs } from '../time/epoch.js';
 
@@ -29,7 +29,7 @@ export class SessionWindows {
 
   constructor(
     readonly gapMs: number,
-    private readonly plan: AggregatePlan,
+    private readonly plan: PartialOps,
   ) {}
 
   /**
@@ -103,6 +103,11 @@ export class SessionWindows {
     const i = list.indexOf(session);
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.byKey.delete(session.keyId);
+  }
+
+  /** Takes over the sessions of another instance of the same definition (the job's definitions changed; see reconfigure.ts). */
+  takeStateOf(other: SessionWindows): void {
+    for (const [keyId, sessions] of other.byKey) this.byKey.set(keyId, sessions);
   }
 
   get openCount(): number {

@@ -1,5 +1,6 @@
 // Window definitions: one discriminated union for every window kind the engine knows.
 
+import type { AggregationSpec } from '../aggregate/aggregation-spec.js';
 import type { EpochMs } from '../time/epoch.js';
 
 export type CalendarUnit = 'day' | 'week' | 'month';
@@ -7,6 +8,10 @@ export type CalendarUnit = 'day' | 'week' | 'month';
 interface NamedWindow {
   /** Unique within a job; it is the `window` field of every result. */
   readonly name: string;
+  /** The window's own aggregations; absent: the job's. */
+  readonly aggregations?: readonly AggregationSpec[];
+  /** A filter expression of the window's own, applied after the job's filter; absent: none. */
+  readonly filter?: string;
 }
 
 /** Windows [k·size + offset, (k+1)·size + offset), aligned to the Unix epoch in UTC. */

@@ -13,7 +13,6 @@ import { ClickGenerator } from '../../adapters/sources/click-generator.js';
 import { FileSource } from '../../adapters/sources/file.js';
 import type { JobSpec } from '../../config/job-spec.js';
 import { validateJob } from '../../config/schema.js';
-import { AggregatePlan } from '../../core/aggregate/aggregate-plan.js';
 import { ResultFormatter } from '../../core/emit/format-result.js';
 import { EngineError } from '../../core/errors.js';
 import type { CheckpointStore } from '../../ports/checkpoint-store.js';
@@ -161,7 +160,7 @@ async function runJob(
   const job = options.job ?? jobOf();
   const clock = steppingClock();
   const logger = new RecordingLogger();
-  const formatter = new ResultFormatter(new AggregatePlan(job.aggregations).outputNames, false);
+  const formatter = new ResultFormatter(false);
   const committed = options.store !== undefined;
   const file = <T>(name: string, format: (t: T) => string): Sink<T> =>
     committed ? new CommittedFileSink<T>(join(outDir, name), format) : NdjsonStreamSink.toFile<T>(join(outDir, name), format);

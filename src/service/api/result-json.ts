@@ -14,9 +14,29 @@ export class ResultJson {
   private readonly results: ResultFormatter;
   private readonly live: ResultFormatter;
 
-  constructor(private readonly outputNames: readonly string[], isUpdateMode: boolean) {
-    this.results = new ResultFormatter(outputNames, isUpdateMode);
-    this.live = new ResultFormatter(outputNames, false);
+  /** One names array per distinct list of output names: the formatter escapes each once. */
+  private readonly namesByText = new Map<string, readonly string[]>();
+
+  constructor(isUpdateMode: boolean) {
+    this.results = new ResultFormatter(isUpdateMode);
+    this.live = new ResultFormatter(false);
+  }
+
+  /** The output names of values stored by name, in their stored order (the window's). */
+  private namesOf(values: Readonly<Record<string, number | null>>): readonly string[] {
+    const names = Object.keys(values);
+    const text = names.join('\u0000');
+    let interned = this.namesByText.get(text);
+    if (interned === undefined) {
+      if (this.namesByText.size >= 256) this.namesByText.clear();
+      this.namesByText.set(text, (interned = names));
+    }
+    return interned;
+  }
+
+  private valuesOf(byName: Readonly<Record<string, number | null>>): { names: readonly string[]; values: (number | null)[] } {
+    const names = this.namesOf(byName);
+    return { names, values: names.map((name) => byName[name] ?? null) };
   }
 
   emitted(result: WindowResult): string {
@@ -31,7 +51,7 @@ export class ResultJson {
       start: stored.start,
       end: stored.end,
       key: { id: 0, key: stored.key, keyJson: JSON.stringify(stored.key) },
-      values: this.outputNames.map((name) => stored.values[name] ?? null),
+      ...this.valuesOf(stored.values),
       revision: stored.revision,
       isFinal: stored.isFinal,
       windowIndex: stored.windowIndex,
@@ -46,7 +66,7 @@ export class ResultJson {
       start: window.start,
       end: window.end,
       key: { id: 0, key: window.key, keyJson: JSON.stringify(window.key) },
-      values: this.outputNames.map((name) => window.values[name] ?? null),
+      ...this.valuesOf(window.values),
       revision: 0,
       isFinal: false,
       windowIndex: window.windowIndex,

@@ -14,7 +14,7 @@ export const DEFAULT_LIVE_LIMIT = 100;
 export const DEFAULT_TOP_N = 10;
 const MAX_CURSOR_LENGTH = 512;
 const MAX_FILTER_LENGTH = 4096;
-const WINDOW_FIELDS = ['name', 'tumbling', 'sliding', 'calendar', 'session', 'count', 'global', 'offset'];
+const WINDOW_FIELDS = ['name', 'tumbling', 'sliding', 'calendar', 'session', 'count', 'global', 'offset', 'aggregations', 'filter'];
 
 type Shape = Record<string, z.ZodType>;
 
@@ -85,9 +85,8 @@ function keyParams(keyBy: readonly string[]): Shape {
 export const windowParams = z.strictObject({ name: z.string().describe('The window name, as in the job file') });
 
 /** Every request schema of one server: query schemas name the job's key fields and output names. */
-export function requestSchemas(keyBy: readonly string[], outputNames: readonly string[]) {
+export function requestSchemas(keyBy: readonly string[]) {
   const keys = keyParams(keyBy);
-  const defaultBy = outputNames.includes('count') ? 'count' : (outputNames[0] ?? 'count');
   const none = query({}, keyBy);
   return {
     none,
@@ -119,9 +118,9 @@ export function requestSchemas(keyBy: readonly string[], outputNames: readonly s
       {
         by: z
           .string({ error: (issue) => `expected one output name, found ${shown(issue.input)}` })
-          .refine((name) => outputNames.includes(name), { error: (issue) => `unknown output '${String(issue.input)}'${didYouMean(String(issue.input), outputNames)} (one of: ${outputNames.join(', ')})` })
-          .default(defaultBy)
-          .describe(`The output to rank by, one of ${outputNames.join(', ')} (default ${defaultBy})`),
+          .max(200, 'is longer than any output name')
+          .optional()
+          .describe("The output of the window to rank by (default: count when the window has it, else its first output)"),
         n: wholeParam(1, MAX_PAGE).default(DEFAULT_TOP_N).describe(`How many keys, 1 to ${MAX_PAGE} (default ${DEFAULT_TOP_N})`),
         at: timeParam('at').optional().describe('The window instance holding this time: the newest start at or before it (default: the newest instance)'),
       },
@@ -156,6 +155,8 @@ export const updateWindowBody = z
       count: windowShape.count.unwrap().partial().optional(),
       global: windowShape.global,
       offset: windowShape.offset,
+      aggregations: windowShape.aggregations.unwrap().nullable().optional().describe("The window's own aggregations, e.g. [\"count\", \"max(duration_ms)\"]; null: the job's again"),
+      filter: windowShape.filter.unwrap().nullable().optional().describe("The window's own filter, applied after the job's; null: none"),
     },
     {
       error: (issue) =>
@@ -164,7 +165,7 @@ export const updateWindowBody = z
           : 'expected a JSON object of the window fields to change, e.g. { "tumbling": "5m" }',
     },
   )
-  .describe('The fields to change, merged into the definition: { "tumbling": "5m" }, { "sliding": { "slide": "30s" } }, { "calendar": { "timeZone": "Asia/Shanghai" } }; a new kind replaces the old one');
+  .describe('The fields to change, merged into the definition (JSON merge patch: null removes a field): { "tumbling": "5m" }, { "sliding": { "slide": "30s" } }, { "calendar": { "timeZone": "Asia/Shanghai" } }, { "aggregations": ["count", "max(duration_ms)"] }, { "filter": "action == \'buy\'" }; a new kind replaces the old one');
 
 export const setFilterBody = z
   .strictObject(
@@ -233,7 +234,8 @@ export const topPage = z.object({
 export const windowView = z.object({
   name: z.string(),
   kind: z.enum(['tumbling', 'sliding', 'calendar', 'session', 'count', 'global']),
-  spec: z.record(z.string(), z.unknown()).describe('The definition with durations in milliseconds (sizeMs, slideMs, offsetMs, gapMs, everyMs)'),
+  spec: z.record(z.string(), z.unknown()).describe('The definition with durations in milliseconds (sizeMs, slideMs, offsetMs, gapMs, everyMs), and its own aggregations and filter when it has them'),
+  outputs: z.array(z.string()).readonly().describe("The window's output names (its own aggregations', or the job's)"),
   version: z.number().describe('The definition version that last added or changed it (0: the job file)'),
   exactFromMs: z.number().nullable().describe('Results of windows starting before this are not emitted (null: from the start)'),
 });

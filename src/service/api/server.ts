@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import type { JobControl } from '../../runtime/job-control.js';
+import { dashboardRoutes } from '../dashboard/plugin.js';
 import { TokenCheck, Unauthorized } from './auth.js';
 import type { ApiContext } from './context.js';
 import { controlRoutes } from './control.js';
@@ -140,8 +141,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const context: ApiContext = {
     control,
-    schemas: requestSchemas(control.keyBy, control.outputNames),
-    results: new ResultJson(control.outputNames, options.emit === 'update'),
+    schemas: requestSchemas(control.keyBy),
+    results: new ResultJson(options.emit === 'update'),
     logger,
   };
 
@@ -190,6 +191,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       transform: jsonSchemaTransform,
     });
     await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
+    // The web dashboard at / (docs/dashboard.md): static files, open like /docs; its page reads through the routes below.
+    await app.register(dashboardRoutes);
     const typed = app.withTypeProvider<ZodTypeProvider>();
     typed.get('/openapi.json', { config: { access: 'docs' }, schema: { hide: true } }, async () => app.swagger());
     // Each resource is its own plugin; fastify keeps their hooks apart.

@@ -2,6 +2,7 @@
 
 import type { JobControl, WindowView } from '../../runtime/job-control.js';
 import type { HistoryQuery, ResultsHistory } from '../../ports/results-history.js';
+import { didYouMean } from '../../config/problems.js';
 import { sendJsonText, windowNamed, type ApiPlugin } from './context.js';
 import { badRequest, conflict } from './errors.js';
 import { readKeyMatch } from './query-keys.js';
@@ -10,7 +11,7 @@ import { errorResponse, livePage, resultsPage, topPage, windowParams, windowsLis
 
 /** A window as the API lists it: its name and kind, the definition in milliseconds, version and exact-from time. */
 export function windowJson(view: WindowView) {
-  return { name: view.spec.name, kind: view.spec.kind, spec: { ...view.spec }, version: view.version, exactFromMs: view.exactFromMs };
+  return { name: view.spec.name, kind: view.spec.kind, spec: { ...view.spec }, outputs: view.outputs, version: view.version, exactFromMs: view.exactFromMs };
 }
 
 function historyOf(control: JobControl): ResultsHistory {
@@ -103,9 +104,10 @@ export const windowRoutes: ApiPlugin = async (app, { context }) => {
     async (request, reply) => {
       const { name } = request.params;
       const history = historyWindow(control, name);
-      const { by, n, at } = request.query;
+      const { n, at } = request.query;
       // The instance: the newest start at or before `at` (or the newest of all).
       const newest = history.query({ window: name, order: 'newest', limit: 1, ...(at === undefined ? {} : { to: at + 1 }) }).results[0];
+      const by = rankedOutput(control, name, request.query.by, newest === undefined ? null : Object.keys(newest.values));
       const ranked = newest === undefined ? [] : history.top({ window: name, start: newest.start, by, n });
       const body =
         `{"window":${quote(name)},"by":${quote(by)},"start":${newest?.start ?? 'null'},"end":${newest?.end ?? 'null'},` +
@@ -124,4 +126,15 @@ function historyWindow(control: JobControl, name: string): ResultsHistory {
   const isCurrent = control.windows().some((w) => w.spec.name === name);
   if (!isCurrent && (history === null || history.query({ window: name, order: 'newest', limit: 1 }).results.length === 0)) windowNamed(control, name);
   return historyOf(control);
+}
+
+/**
+ * The output `top` ranks by: one of the window's outputs (a window deleted while the job ran: those
+ * of its newest stored result). Default: count when the window has it, else its first output.
+ */
+function rankedOutput(control: JobControl, name: string, by: string | undefined, storedNames: readonly string[] | null): string {
+  const outputs = control.windows().find((w) => w.spec.name === name)?.outputs ?? storedNames ?? control.outputNames;
+  if (by === undefined) return outputs.includes('count') ? 'count' : (outputs[0] ?? 'count');
+  if (!outputs.includes(by)) throw badRequest(`unknown output '${by}'${didYouMean(by, outputs)} (window ${name} has: ${outputs.join(', ')})`, 'by');
+  return by;
 }

@@ -81,7 +81,7 @@ async function serveApi(control: JobControl, port: Server, api: ApiSpec, job: Jo
   });
   const address = await server.listen(api.host, api.port);
   const controlWords = api.token !== null ? 'need the bearer token' : api.openControl ? 'are open (openControl)' : 'are disabled (no token)';
-  logger.info({ job: job.name, url: address.url, docs: `${address.url}/docs` }, `api: serving on ${address.url}; control endpoints ${controlWords}`);
+  logger.info({ job: job.name, url: address.url, dashboard: `${address.url}/`, docs: `${address.url}/docs` }, `api: serving on ${address.url}; control endpoints ${controlWords}`);
   if (!isLoopback(address.host) && !api.requireTokenForReads) {
     logger.warn({ job: job.name, url: address.url }, 'api: listening beyond this machine with reads open to anyone who can connect (set api.requireTokenForReads)');
   }

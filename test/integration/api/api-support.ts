@@ -13,7 +13,6 @@ import { MemorySink } from '../../../src/adapters/sinks/memory.js';
 import { StdinSource } from '../../../src/adapters/sources/stdin.js';
 import { defineJob, type JobInput } from '../../../src/config/define-job.js';
 import { configWindowCodec } from '../../../src/config/window-codec.js';
-import { AggregatePlan } from '../../../src/core/aggregate/aggregate-plan.js';
 import type { WindowResult } from '../../../src/core/emit/outputs.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../../src/ports/logger.js';
@@ -84,7 +83,7 @@ export async function startJob(options: JobOptions = {}): Promise<RunningJob> {
   const history =
     options.history === false
       ? null
-      : LmdbResultsHistory.open({ path: join(dir, 'history'), outputNames: new AggregatePlan(spec.aggregations).outputNames, retainMs: 365 * 86_400_000, clock: systemClock });
+      : LmdbResultsHistory.open({ path: join(dir, 'history'), retainMs: 365 * 86_400_000, clock: systemClock });
   const results = new MemorySink<WindowResult>();
   const input = new PassThrough();
   const logger = options.logger ?? silentLogger;

@@ -61,6 +61,41 @@ describe('control', () => {
     }
   });
 
+  it("gives a window its own aggregations and filter, shown in /windows, and answers top by the window's own outputs", async () => {
+    const job = await startJob();
+    try {
+      const added = await call(job.url, 'POST', '/windows', { ...auth, body: { name: 'shop', tumbling: '1m', aggregations: ['count', 'max(value)'], filter: "page startsWith '/shop'" } });
+      expect(added.status).toBe(201);
+      expect(added.json.window).toMatchObject({ name: 'shop', outputs: ['count', 'max_value'], spec: { filter: "page startsWith '/shop'", aggregations: [{ fn: 'count', field: null }, { fn: 'max', field: 'value' }] } });
+      job.send([click(1, 1_000, 3, '/shop/a'), click(1, 2_000, 9, '/home'), click(2, 3_000, 4, '/shop/b'), click(1, 4_000, 5, '/shop/c'), click(1, 2 * MINUTE)]);
+      await until(() => job.results.items.some((r) => r.window === 'shop'), 'a result of the shop window');
+      const results = await call(job.url, 'GET', '/windows/shop/results?order=oldest');
+      expect(results.json.results.map((r: Record<string, unknown>) => [r.key, r.count, r.max_value, r.sum_value])).toEqual([
+        [{ user_id: 1 }, 2, 5, undefined],
+        [{ user_id: 2 }, 1, 4, undefined],
+      ]);
+      const top = await call(job.url, 'GET', '/windows/shop/top?by=max_value&n=1');
+      expect(top.json.results.map((r: Record<string, unknown>) => [r.key, r.max_value])).toEqual([[{ user_id: 1 }, 5]]);
+      const wrong = await call(job.url, 'GET', '/windows/shop/top?by=sum_value');
+      expect(wrong.status).toBe(400);
+      expect(wrong.json.error).toMatchObject({ path: 'by', message: "unknown output 'sum_value' (window shop has: count, max_value)" });
+
+      // Back to the job's aggregations and no filter of its own (JSON merge patch: null removes).
+      const reset = await call(job.url, 'PATCH', '/windows/shop', { ...auth, body: { aggregations: null, filter: null } });
+      expect(reset.status).toBe(200);
+      expect(reset.json.window).toMatchObject({ outputs: ['count', 'sum_value'] });
+      expect(reset.json.window.spec).not.toHaveProperty('filter');
+      const bad = await call(job.url, 'PATCH', '/windows/shop', { ...auth, body: { aggregations: ['sum(value'] } });
+      expect(bad.status).toBe(400);
+      expect(bad.json.error.message).toMatch(/not an aggregation/);
+      const badFilter = await call(job.url, 'PATCH', '/windows/shop', { ...auth, body: { filter: "page ==" } });
+      expect(badFilter.status).toBe(400);
+      expect(badFilter.json.error).toMatchObject({ path: "filter" });
+    } finally {
+      await job.finish();
+    }
+  });
+
   it("replaces the job's filter", async () => {
     const job = await startJob();
     try {

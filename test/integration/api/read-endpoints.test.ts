@@ -9,7 +9,7 @@ import { call, click, MINUTE, startJob, T0, until, type RunningJob } from './api
 
 /** The sink's NDJSON text of a result, parsed: what every API answer must show for it. */
 function asJson(result: WindowResult): Record<string, unknown> {
-  return JSON.parse(new ResultFormatter(['count', 'sum_value'], false).format(result)) as Record<string, unknown>;
+  return JSON.parse(new ResultFormatter(false).format(result)) as Record<string, unknown>;
 }
 
 describe('read endpoints', () => {
@@ -82,8 +82,8 @@ describe('read endpoints', () => {
     const windows = await call(job.url, 'GET', '/windows');
     expect(windows.status).toBe(200);
     expect(windowsList.parse(windows.json).windows).toEqual([
-      { name: 'per_minute', kind: 'tumbling', spec: { kind: 'tumbling', name: 'per_minute', sizeMs: 60_000, offsetMs: 0 }, version: 0, exactFromMs: null },
-      { name: 'sessions', kind: 'session', spec: { kind: 'session', name: 'sessions', gapMs: 600_000 }, version: 0, exactFromMs: null },
+      { name: 'per_minute', kind: 'tumbling', spec: { kind: 'tumbling', name: 'per_minute', sizeMs: 60_000, offsetMs: 0 }, outputs: ['count', 'sum_value'], version: 0, exactFromMs: null },
+      { name: 'sessions', kind: 'session', spec: { kind: 'session', name: 'sessions', gapMs: 600_000 }, outputs: ['count', 'sum_value'], version: 0, exactFromMs: null },
     ]);
   });
 

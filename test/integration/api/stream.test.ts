@@ -7,7 +7,7 @@ import { ResultFormatter } from '../../../src/core/emit/format-result.js';
 import { eventId, runOf } from '../../../src/service/api/stream.js';
 import { call, click, MINUTE, openStream, startJob, until, type JobOptions, type RunningJob } from './api-support.js';
 
-const format = (r: WindowResult): string => new ResultFormatter(['count', 'sum_value'], false).format(r);
+const format = (r: WindowResult): string => new ResultFormatter(false).format(r);
 
 /** Minute m: users 1..users click once each; every minute closes the one before (one result per user). */
 function minutes(from: number, to: number, users = 3): string[] {
