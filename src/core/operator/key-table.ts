@@ -48,6 +48,11 @@ export function ownField(record: Record_, field: string): FieldValue | undefined
   return v !== null && !Object.hasOwn(record, field) ? undefined : v;
 }
 
+/** A non-negative integer below SMALL_INT_LIMIT (−0 counts as 0, as map keys compare it). */
+function isSmallInt(value: FieldValue | undefined): value is number {
+  return typeof value === 'number' && value >>> 0 === value && value < SMALL_INT_LIMIT;
+}
+
 function mapKey(value: FieldValue | undefined): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'object') return `\u0000json:${JSON.stringify(value)}`;
@@ -85,7 +90,7 @@ export class KeyTable {
     if (fields.length === 1) {
       // The common case, one group-by field: an array index for small integer ids, else one map lookup.
       const v = ownField(record, fields[0] as string);
-      if (typeof v === 'number' && v >>> 0 === v && v < SMALL_INT_LIMIT) {
+      if (isSmallInt(v)) {
         const entry = this.smallInts[v];
         if (entry !== undefined) return entry;
       } else {
@@ -114,8 +119,9 @@ export class KeyTable {
     this.entries.set(id, entry);
     const fields = this.fields;
     const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);
-    this.leafLevel(key).set(mapKey(last), entry);
-    if (fields.length === 1 && typeof last === 'number' && last >>> 0 === last && last < SMALL_INT_LIMIT) this.smallInts[last] = entry;
+    // Small integer ids of a one-field table live in the array only: a million users are a million map entries fewer.
+    if (fields.length === 1 && isSmallInt(last)) this.smallInts[last] = entry;
+    else this.leafLevel(key).set(mapKey(last), entry);
     return entry;
   }
 
@@ -138,6 +144,10 @@ export class KeyTable {
   lookup(record: Record_): KeyEntry | undefined {
     let level = this.root;
     const fields = this.fields;
+    if (fields.length === 1) {
+      const v = ownField(record, fields[0] as string);
+      if (isSmallInt(v)) return this.smallInts[v];
+    }
     for (let i = 0; i < fields.length - 1; i++) {
       const next = level.get(mapKey(ownField(record, fields[i] as string))) as Level | undefined;
       if (next === undefined) return undefined;
@@ -198,8 +208,8 @@ export class KeyTable {
     }
     const leaf = path[path.length - 1] as Level;
     const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);
-    leaf.delete(mapKey(last));
-    if (fields.length === 1 && typeof last === 'number' && last >>> 0 === last && last < SMALL_INT_LIMIT) this.smallInts[last] = undefined;
+    if (fields.length === 1 && isSmallInt(last)) this.smallInts[last] = undefined;
+    else leaf.delete(mapKey(last));
     for (let i = path.length - 1; i > 0 && (path[i] as Level).size === 0; i--) {
       (path[i - 1] as Level).delete(mapKey(ownField(key, fields[i - 1] as string)));
     }

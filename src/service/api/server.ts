@@ -192,7 +192,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     });
     await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
     // The web dashboard at / (docs/dashboard.md): static files, open like /docs; its page reads through the routes below.
-    await app.register(dashboardRoutes);
+    await app.register(dashboardRoutes, { requireTokenForReads: options.requireTokenForReads ?? false });
     const typed = app.withTypeProvider<ZodTypeProvider>();
     typed.get('/openapi.json', { config: { access: 'docs' }, schema: { hide: true } }, async () => app.swagger());
     // Each resource is its own plugin; fastify keeps their hooks apart.

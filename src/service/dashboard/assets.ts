@@ -38,9 +38,16 @@ export function builtPageDirectory(): string | null {
   return candidates.find((dir) => existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'ui', 'main.js'))) ?? null;
 }
 
+const etagOf = (body: Buffer): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+
 function asset(body: Buffer, path: string, cacheControl: string): Asset {
   const contentType = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
-  return { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, cacheControl };
+  return { body, contentType, etag: etagOf(body), cacheControl };
+}
+
+/** The same file with another body (and so another ETag). */
+export function withBody(file: Asset, body: Buffer): Asset {
+  return { ...file, body, etag: etagOf(body) };
 }
 
 function filesUnder(dir: string): string[] {

@@ -10,16 +10,16 @@ import { DASHBOARD_CSP, dashboardRoutes } from './plugin.js';
 function pageDirectory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tally-page-'));
   mkdirSync(join(dir, 'ui'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(join(dir, 'index.html'), '<!doctype html>\n<html lang="en"><title>t</title></html>');
   writeFileSync(join(dir, 'ui', 'main.js'), 'export {};\n');
   writeFileSync(join(dir, 'dashboard.css'), 'body{}');
   writeFileSync(join(dir, 'notes.txt'), 'not served');
   return dir;
 }
 
-async function app(pageDir: string | null) {
+async function app(pageDir: string | null, requireTokenForReads?: boolean) {
   const server = Fastify();
-  await server.register(dashboardRoutes, { pageDir });
+  await server.register(dashboardRoutes, requireTokenForReads === undefined ? { pageDir } : { pageDir, requireTokenForReads });
   return server;
 }
 
@@ -52,6 +52,15 @@ describe('dashboard routes', () => {
     for (const url of ['/dashboard/notes.txt', '/dashboard/../package.json', '/dashboard/%2e%2e/%2e%2e/package.json', '/dashboard/index.html', '/dashboard/ui/']) {
       expect((await server.inject(url)).statusCode, url).toBe(404);
     }
+  });
+
+  it('tells the page that reads need the token when the server wants it for reads, and only then', async () => {
+    const open = await (await app(pageDirectory())).inject('/');
+    expect(open.body).toBe('<!doctype html>\n<html lang="en"><title>t</title></html>');
+    const closed = await (await app(pageDirectory(), true)).inject('/');
+    expect(closed.body).toBe('<!doctype html>\n<html data-reads-need-token lang="en"><title>t</title></html>');
+    expect(closed.headers.etag).not.toBe(open.headers.etag);
+    expect((await (await app(pageDirectory(), false)).inject('/')).body).toBe(open.body);
   });
 
   it('says how to build the page when it is not built', async () => {

@@ -1,9 +1,10 @@
 // The web dashboard: the page at `/` and its files under `/dashboard/`, served from memory. The page
 // reads everything through the REST API like any client (docs/dashboard.md); these routes hold no
-// data, so they are open as /docs is, and the page asks for the token when the API wants one.
+// data, so they are open as /docs is, and the page asks for the token when the API wants one (for
+// reads too when the served page says `data-reads-need-token`).
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { builtPageDirectory, loadDashboardAssets, type Asset } from './assets.js';
+import { builtPageDirectory, loadDashboardAssets, withBody, type Asset } from './assets.js';
 
 /**
  * Scripts, styles and connections only from this server; no inline script or style, no frames, no
@@ -35,11 +36,32 @@ function send(request: FastifyRequest, reply: FastifyReply, file: Asset): Fastif
 
 const NOT_BUILT = 'The dashboard is not built: run `npm run build` (it compiles the page into dist/service/dashboard/page).\n';
 
+export interface DashboardOptions {
+  /** The built page's directory; default: the build's (see assets.ts); null: not built. */
+  readonly pageDir?: string | null;
+  /**
+   * Reads need the bearer token (`api.requireTokenForReads`): the page is served with
+   * `<html data-reads-need-token>`, so that it asks for the token before its first read rather
+   * than after a 401 (which the browser would log as an error).
+   */
+  readonly requireTokenForReads?: boolean;
+}
+
+/** The page as served: with `data-reads-need-token` on its html element when reads need the token. */
+export function servedIndex(index: Asset, isTokenNeededForReads: boolean): Asset {
+  if (!isTokenNeededForReads) return index;
+  const html = index.body.toString('utf8');
+  const marked = html.replace(/<html(\s|>)/i, '<html data-reads-need-token$1');
+  if (marked === html) throw new Error('dashboard: the page has no <html> element to mark');
+  return withBody(index, Buffer.from(marked, 'utf8'));
+}
+
 /** Serves the dashboard; `pageDir` defaults to the built page (see assets.ts). */
-export const dashboardRoutes: FastifyPluginAsync<{ readonly pageDir?: string | null }> = async (app, options) => {
+export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
   const pageDir = options.pageDir === undefined ? builtPageDirectory() : options.pageDir;
   const assets = pageDir === null ? new Map<string, Asset>() : loadDashboardAssets(pageDir);
-  const index = assets.get('/dashboard/index.html');
+  const built = assets.get('/dashboard/index.html');
+  const index = built === undefined ? undefined : servedIndex(built, options.requireTokenForReads ?? false);
   // `docs` access: open like the API's own documents (the page holds no results; its reads carry the token).
   const config = { access: 'docs' as const };
   const schema = { hide: true };

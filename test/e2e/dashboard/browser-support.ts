@@ -89,13 +89,18 @@ export async function openBrowser(viewport: { width: number; height: number }): 
   return { context, page, errors, close: () => context.close() };
 }
 
-/** Every result of one window instance from the REST API (all pages), e.g. to sum over keys. */
-export async function instanceResults(url: string, window: string, start: number): Promise<Record<string, unknown>[]> {
-  const all: Record<string, unknown>[] = [];
+/** One result as the REST API answers it. */
+export type ApiResult = Record<string, unknown> & { readonly key: Record<string, unknown> };
+
+/** Every result of one window instance from the REST API (all pages), e.g. to sum over keys; `token` for a server whose reads need it. */
+export async function instanceResults(url: string, window: string, start: number, token?: string): Promise<ApiResult[]> {
+  const all: ApiResult[] = [];
   let cursor: string | null = null;
   do {
     const query: string = `${url}/windows/${window}/results?from=${start}&to=${start + 1}&limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-    const page = (await (await fetch(query)).json()) as { results: Record<string, unknown>[]; nextCursor: string | null };
+    const response = await fetch(query, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`${query} answered ${response.status}`);
+    const page = (await response.json()) as { results: ApiResult[]; nextCursor: string | null };
     all.push(...page.results);
     cursor = page.nextCursor;
   } while (cursor !== null);
@@ -103,6 +108,34 @@ export async function instanceResults(url: string, window: string, start: number
 }
 
 /** The sum of `count` over a window instance's results, from the REST API. */
-export async function countOf(url: string, window: string, start: number): Promise<number> {
-  return (await instanceResults(url, window, start)).reduce((sum, r) => sum + (r.count as number), 0);
+export async function countOf(url: string, window: string, start: number, token?: string): Promise<number> {
+  return (await instanceResults(url, window, start, token)).reduce((sum, r) => sum + (r.count as number), 0);
+}
+
+/** Per value of one key field (as JSON text), the sum of `output` over the results with that value. */
+export function sumsByField(results: readonly ApiResult[], field: string, output = 'count'): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const r of results) {
+    const text = JSON.stringify(r.key[field]);
+    sums.set(text, (sums.get(text) ?? 0) + (r[output] as number));
+  }
+  return sums;
+}
+
+/**
+ * Whether a "top values of one field" table (rows of [field value as JSON text, value], as shown)
+ * ranks `sums` right: each value shown is that field value's sum, largest first, as many rows as
+ * there are values up to `n`, and no value left out is larger than one shown. Null when right,
+ * else what is wrong.
+ */
+export function rankingProblem(shown: readonly (readonly [string, number])[], sums: ReadonlyMap<string, number>, n = 10): string | null {
+  if (shown.length !== Math.min(n, sums.size)) return `${shown.length} rows shown for ${sums.size} values`;
+  for (const [i, [value, total]] of shown.entries()) {
+    if (sums.get(value) !== total) return `${value}: page ${total}, api ${String(sums.get(value))}`;
+    if (i > 0 && total > (shown[i - 1]?.[1] as number)) return `row ${i + 1} larger than row ${i}`;
+  }
+  const smallest = shown.at(-1)?.[1] ?? 0;
+  const left = [...sums].filter(([value]) => !shown.some(([v]) => v === value));
+  const larger = left.find(([, total]) => total > smallest);
+  return larger === undefined ? null : `${larger[0]} (${larger[1]}) left out, larger than a row shown`;
 }

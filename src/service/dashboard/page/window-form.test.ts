@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowView } from '@tally/api-types';
-import { EMPTY_FORM, formFromView, parseAggregations, windowInput, windowPatch } from './window-form.js';
+import { aggregationText, EMPTY_FORM, formFromView, ownDefinition, parseAggregations, windowInput, windowPatch } from './window-form.js';
 
 const view = (name: string, kind: WindowView['kind'], spec: Record<string, unknown>, extra: Record<string, unknown> = {}): WindowView =>
   ({ name, kind, spec: { kind, name, ...spec }, version: 0, exactFromMs: null, ...extra }) as unknown as WindowView;
@@ -17,6 +17,18 @@ describe('window form', () => {
       filter: "page = '/'",
     });
     expect(formFromView(view('last_100', 'count', { size: 100, slide: 10 }))).toBeNull();
+  });
+
+  it("reads a window's own aggregations as GET /windows lists them ({ fn, field }) in the job file's spelling", () => {
+    const shop = view('shop_2s', 'tumbling', { sizeMs: 2_000, offsetMs: 0, aggregations: [{ fn: 'count', field: null }, { fn: 'max', field: 'value' }], filter: "page startsWith '/shop'" });
+    expect(ownDefinition(shop)).toEqual({ aggregations: ['count', 'max(value)'], filter: "page startsWith '/shop'" });
+    expect(formFromView(shop)).toMatchObject({ size: '2s', aggregations: 'count, max(value)', filter: "page startsWith '/shop'" });
+    expect(ownDefinition(view('plain', 'tumbling', { sizeMs: 2_000, offsetMs: 0 }))).toEqual({ aggregations: null, filter: null });
+    expect([aggregationText({ fn: 'count', field: 'value' }), aggregationText('sum(value)')]).toEqual(['count(value)', 'sum(value)']);
+    // Unchanged aggregations patch nothing; a new list replaces them.
+    const form = formFromView(shop)!;
+    expect(windowPatch(form, { ...form, aggregations: 'count,max(value)' })).toBeNull();
+    expect(windowPatch(form, { ...form, aggregations: 'count, sum(value)', filter: '' })).toEqual({ aggregations: ['count', 'sum(value)'], filter: null });
   });
 
   it('makes the job-file form of a new window', () => {

@@ -39,12 +39,31 @@ function ownSetting(view: WindowView, field: 'aggregations' | 'filter'): unknown
   return onView !== undefined ? onView : view.spec[field];
 }
 
+/**
+ * A window's own aggregation as the job file spells it: GET /windows lists them as `{ fn, field }`
+ * (`{ fn: 'max', field: 'value' }` is `max(value)`, a field of null is `count`); text is kept as it is.
+ */
+export function aggregationText(aggregation: unknown): string {
+  if (typeof aggregation === 'string') return aggregation;
+  if (typeof aggregation === 'object' && aggregation !== null && typeof (aggregation as { fn?: unknown }).fn === 'string') {
+    const { fn, field } = aggregation as { fn: string; field?: unknown };
+    return typeof field === 'string' ? `${fn}(${field})` : fn;
+  }
+  return String(aggregation);
+}
+
+/** A window's own aggregations (`['count', 'max(value)']`) and filter; null where it has none of its own. */
+export function ownDefinition(view: WindowView): { readonly aggregations: string[] | null; readonly filter: string | null } {
+  const aggregations = ownSetting(view, 'aggregations');
+  const filter = ownSetting(view, 'filter');
+  return { aggregations: Array.isArray(aggregations) ? aggregations.map(aggregationText) : null, filter: typeof filter === 'string' ? filter : null };
+}
+
 /** The form filled in from a listed window; null for kinds the form cannot edit. */
 export function formFromView(view: WindowView): WindowFormValues | null {
   if (!isEditableKind(view.kind)) return null;
   const { spec } = view;
-  const aggregations = ownSetting(view, 'aggregations');
-  const filter = ownSetting(view, 'filter');
+  const { aggregations, filter } = ownDefinition(view);
   return {
     ...EMPTY_FORM,
     name: view.name,
@@ -56,8 +75,8 @@ export function formFromView(view: WindowView): WindowFormValues | null {
     unit: typeof spec.unit === 'string' ? spec.unit : EMPTY_FORM.unit,
     timeZone: typeof spec.timeZone === 'string' ? spec.timeZone : '',
     gap: msText(spec.gapMs),
-    aggregations: Array.isArray(aggregations) ? aggregations.join(', ') : '',
-    filter: typeof filter === 'string' ? filter : '',
+    aggregations: aggregations === null ? '' : aggregations.join(', '),
+    filter: filter ?? '',
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultJson } from '@tally/api-types';
-import { isSummable, keyMatchesFilter, outputNamesOf, toChartData, WindowTotals } from './window-totals.js';
+import { chartableOutputs, isSummable, keyMatchesFilter, outputNamesOf, toChartData, WindowTotals } from './window-totals.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 23);
@@ -54,6 +54,14 @@ describe('WindowTotals', () => {
     expect(totals.series('count').map((p) => p.start - T0)).toEqual([MINUTE, 2 * MINUTE]);
   });
 
+  it('takes the largest maximum and the smallest minimum over the keys, and no figure of means', () => {
+    const totals = new WindowTotals('per_minute', 10);
+    totals.add(result(0, 1, 1, { max_value: 4, min_value: 2, mean_value: 3 }));
+    totals.add(result(0, 2, 1, { max_value: 9, min_value: -1, mean_value: 5 }));
+    totals.add(result(0, 3, 1, { max_value: null, min_value: null, mean_value: null }));
+    expect([totals.series('max_value')[0]?.value, totals.series('min_value')[0]?.value, totals.series('mean_value')[0]?.value]).toEqual([9, -1, null]);
+  });
+
   it('gives null for an instance whose keys have no finite value', () => {
     const totals = new WindowTotals('per_minute', 2);
     totals.add(result(0, 1, 1, { mean_value: null }));
@@ -73,6 +81,7 @@ describe('helpers', () => {
   it('names outputs, tells summable ones and matches keys field by field', () => {
     expect(outputNamesOf(result(0, 1, 1, { window_index: 3, revision: 1, final: true }))).toEqual(['count', 'sum_value']);
     expect(['count', 'sum_value', 'mean_value', 'max_value'].filter(isSummable)).toEqual(['count', 'sum_value']);
+    expect(chartableOutputs(['count', 'mean_value', 'max_value', 'stdev_value', 'min_duration_ms', 'sum_value'])).toEqual(['count', 'max_value', 'min_duration_ms', 'sum_value']);
     expect(keyMatchesFilter({ user_id: 1, page: '/' }, { page: '/' })).toBe(true);
     expect(keyMatchesFilter({ user_id: 1, page: '/' }, { page: '/', user_id: 2 })).toBe(false);
   });

@@ -18,6 +18,32 @@ export function isSummable(output: string): boolean {
   return output === 'count' || output.startsWith('sum_');
 }
 
+/** How one output's values of several keys make one figure of them all. */
+export type KeyCombiner = 'sum' | 'max' | 'min';
+
+/**
+ * Counts and sums add up over keys, the largest of maxima is the maximum of all keys and the
+ * smallest of minima their minimum; null for outputs no figure of all keys can be made from
+ * (means, variances, standard deviations).
+ */
+export function combinerOf(output: string): KeyCombiner | null {
+  if (isSummable(output)) return 'sum';
+  if (output.startsWith('max_')) return 'max';
+  if (output.startsWith('min_')) return 'min';
+  return null;
+}
+
+/** Combines `value` into `total` (null: none yet). */
+export function combine(combiner: KeyCombiner, total: number | null, value: number): number {
+  if (total === null) return value;
+  return combiner === 'sum' ? total + value : combiner === 'max' ? Math.max(total, value) : Math.min(total, value);
+}
+
+/** The outputs a chart can show for all keys (see combinerOf), in the window's order. */
+export function chartableOutputs(outputs: readonly string[]): string[] {
+  return outputs.filter((output) => combinerOf(output) !== null);
+}
+
 /** A key filter: field → value to match; fields left out match anything (as the API's key.<field> parameters). */
 export type KeyFilter = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -30,7 +56,7 @@ export function keyMatchesFilter(key: Readonly<Record<string, unknown>>, filter:
 export interface SeriesPoint {
   readonly start: number;
   readonly end: number;
-  /** The sum of the output over the keys (null: no key had a finite value). */
+  /** The output combined over the keys (summed, or their largest or smallest: combinerOf); null: no key had a finite value, or the output cannot be combined. */
   readonly value: number | null;
   /** Keys with a result in this instance. */
   readonly keys: number;
@@ -79,15 +105,18 @@ export class WindowTotals {
     return [...this.outputs];
   }
 
-  /** The points, oldest first: per instance the sum of `output` over its keys. */
+  /** The points, oldest first: per instance `output` combined over its keys (summed for counts and sums; combinerOf). */
   series(output: string): SeriesPoint[] {
+    const combiner = combinerOf(output);
     return [...this.instances.values()]
       .sort((a, b) => a.start - b.start)
       .map((instance) => {
         let value: number | null = null;
-        for (const result of instance.byKey.values()) {
-          const v = result[output];
-          if (typeof v === 'number' && Number.isFinite(v)) value = (value ?? 0) + v;
+        if (combiner !== null) {
+          for (const result of instance.byKey.values()) {
+            const v = result[output];
+            if (typeof v === 'number' && Number.isFinite(v)) value = combine(combiner, value, v);
+          }
         }
         return { start: instance.start, end: instance.end, value, keys: instance.byKey.size };
       });

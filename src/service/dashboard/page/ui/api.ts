@@ -1,5 +1,6 @@
 // The page's REST client: same-origin fetches, the bearer token when there is one (kept in this tab's
-// session storage), a dialog asking for it when the server wants one, and errors as ApiProblem.
+// session storage), a dialog asking for it when the server wants one (before the first read when the
+// served page says reads need it), and errors as ApiProblem.
 
 import type { ErrorAnswer } from '@tally/api-types';
 import type { ConnectionBadge } from './connection.js';
@@ -20,14 +21,38 @@ export class ApiProblem extends Error {
   }
 }
 
+/** Why the page asks for the token before its first read. */
+const READS_NEED_TOKEN = 'This server needs its bearer token (api.token or TALLY_API_TOKEN) for every read: the dashboard shows nothing without it.';
+
 export class Api {
   private token: string | null = sessionStorage.getItem(TOKEN_KEY);
   private asking: Promise<boolean> | null = null;
+  /**
+   * The server wants the token for reads too (`api.requireTokenForReads`): the plugin marks the
+   * served page with `<html data-reads-need-token>`, so reads wait for the token instead of
+   * meeting a 401 first.
+   */
+  readonly isTokenNeededForReads = document.documentElement.hasAttribute('data-reads-need-token');
+  /** The token dialog for reads was cancelled: reads fail at once until a token is entered (the header's "API token…"). */
+  private isReadTokenDeclined = false;
 
   constructor(private readonly connection: ConnectionBadge) {}
 
   get hasToken(): boolean {
     return this.token !== null;
+  }
+
+  /**
+   * Before a read (a GET or an event stream): when reads need the token and none is known, asks for
+   * it once; throws (status 401, without a request) when there is still none.
+   */
+  async readyToRead(): Promise<void> {
+    if (!this.isTokenNeededForReads || this.token !== null) return;
+    if (!this.isReadTokenDeclined) {
+      const isEntered = await this.askToken(READS_NEED_TOKEN);
+      if (!isEntered) this.isReadTokenDeclined = true;
+    }
+    if (this.token === null) throw new ApiProblem(401, 'UNAUTHORIZED', 'this server needs its bearer token for reads: enter it with “API token…”', null);
   }
 
   /** Headers every request carries: the token when known. */
@@ -52,6 +77,7 @@ export class Api {
       this.asking = null;
       if (token === null) return false;
       this.token = token === '' ? null : token;
+      this.isReadTokenDeclined = false;
       if (this.token === null) sessionStorage.removeItem(TOKEN_KEY);
       else sessionStorage.setItem(TOKEN_KEY, this.token);
       return true;
@@ -60,6 +86,7 @@ export class Api {
   }
 
   private async request<T>(method: string, path: string, body: unknown): Promise<T> {
+    if (method === 'GET') await this.readyToRead();
     for (;;) {
       let response: Response;
       try {

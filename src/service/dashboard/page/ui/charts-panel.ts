@@ -3,7 +3,7 @@
 
 import type { ResultJson, WindowView } from '@tally/api-types';
 import { formatDuration, formatInstant, formatNumber } from '../format.js';
-import { isSummable, toChartData, WindowTotals, type KeyFilter, type SeriesPoint } from '../window-totals.js';
+import { chartableOutputs, combinerOf, toChartData, WindowTotals, type KeyFilter, type SeriesPoint } from '../window-totals.js';
 import type { Api } from './api.js';
 import { backfill } from './backfill.js';
 import type { ConnectionBadge } from './connection.js';
@@ -69,13 +69,15 @@ export class ChartsPanel {
       const preferred = this.windows.find((w) => w.name === 'per_minute') ?? this.windows[0];
       if (preferred !== undefined) this.choose(preferred.name);
     } else if (current.version !== this.view?.version) {
-      // A new definition: keep what was read (results of both definitions are real), read again for the new spacing.
+      // A new definition: keep what was read (results of both definitions are real), read again for the
+      // new spacing; the measures follow its outputs.
       this.view = current;
+      if (this.updateMeasures()) this.listener.onWindow(current, this.measure());
       void this.load();
     }
   }
 
-  /** The output charted: the selected one, else `count`, else the first summable output seen. */
+  /** The output charted: the selected one, else `count`, else the window's first chartable output. */
   measure(): string {
     return this.measureSelect.value || 'count';
   }
@@ -87,6 +89,7 @@ export class ChartsPanel {
     this.view = view;
     this.all = new WindowTotals(name, POINTS * 4);
     this.forKey = Object.keys(this.key).length === 0 ? null : new WindowTotals(name, POINTS * 4, this.key);
+    this.updateMeasures();
     this.stream?.close();
     // The stream first: results emitted while the history is read are then not missed (repeats are ignored).
     this.stream = new ResultStream(this.api, name, this.connection, {
@@ -104,6 +107,9 @@ export class ChartsPanel {
     const from = Date.now() - POINTS * stepOf(view) - stepOf(view);
     try {
       const isComplete = await backfill(this.api, all, { from, maxPages: MAX_PAGES });
+      // The key inputs from the history at once, rather than from the first streamed result (a minute away for per_minute).
+      const first = all.results()[0];
+      if (this.keyFields.length === 0 && first !== undefined) this.learnKeyFields(Object.keys(first.key));
       byId('chart-note').textContent = isComplete ? this.exactNote() : `${this.exactNote()} The window has many keys: the chart shows what ${MAX_PAGES} pages of results hold.`;
       if (this.forKey !== null) await backfill(this.api, this.forKey, { from, key: this.key, maxPages: MAX_PAGES });
     } catch (error) {
@@ -129,7 +135,7 @@ export class ChartsPanel {
     if (isChanged) this.scheduleRender();
   }
 
-  /** The key inputs, one per group-by field, learnt from the first result (GET /windows does not list them). */
+  /** The key inputs, one per group-by field, learnt from the first result read or streamed (GET /windows does not list them). */
   private learnKeyFields(fields: string[]): void {
     if (fields.length === 0) return;
     this.keyFields = fields;
@@ -173,21 +179,29 @@ export class ChartsPanel {
     const all = this.all.series(measure).slice(-POINTS);
     const forKey = this.forKey?.series(measure).slice(-POINTS) ?? [];
     const keyText = Object.entries(this.key).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ');
+    // A key with some fields left out stands for all keys with the given ones: say how they are combined.
+    const otherFields = this.keyFields.filter((field) => !(field in this.key));
+    const combined = combinerOf(measure) === 'sum' ? 'summed' : combinerOf(measure) === 'max' ? 'largest' : 'smallest';
+    const overText = otherFields.length === 0 ? '' : `, ${combined} over ${otherFields.join(' and ')}`;
     byId('chart-all-caption').textContent = `${measure} per ${view.name} window, all keys${latestText(all)}`;
-    byId('chart-key-caption').textContent = keyText === '' ? 'Choose a key above to chart it alone' : `${measure} per ${view.name} window, key ${keyText}${latestText(forKey)}`;
+    byId('chart-key-caption').textContent = keyText === '' ? 'Choose a key above to chart it alone' : `${measure} per ${view.name} window, key ${keyText}${overText}${latestText(forKey)}`;
     this.plot('chart-all', all, measure, 'var(--accent)');
     this.plot('chart-key', forKey, measure, 'var(--accent-2)');
     this.table(all, forKey);
   }
 
-  private updateMeasures(): void {
-    const outputs = this.all?.outputNames() ?? [];
-    const summable = outputs.filter(isSummable);
+  /**
+   * The measure choices: the window's outputs as GET /windows lists them that make a figure of all
+   * keys (counts, sums, maxima, minima). True when the chosen measure changed with them.
+   */
+  private updateMeasures(): boolean {
+    const outputs = chartableOutputs(this.view?.outputs ?? this.all?.outputNames() ?? []);
     const current = this.measureSelect.value;
     const listed = [...this.measureSelect.options].map((o) => o.value);
-    if (summable.join() === listed.join()) return;
-    fill(this.measureSelect, ...summable.map((o) => el('option', { value: o, selected: o === current }, o)));
-    if (!summable.includes(current)) this.measureSelect.value = summable.includes('count') ? 'count' : (summable[0] ?? '');
+    if (outputs.join() === listed.join()) return false;
+    fill(this.measureSelect, ...outputs.map((o) => el('option', { value: o, selected: o === current }, o)));
+    if (!outputs.includes(current)) this.measureSelect.value = outputs.includes('count') ? 'count' : (outputs[0] ?? '');
+    return this.measureSelect.value !== current;
   }
 
   private plot(id: string, points: readonly SeriesPoint[], measure: string, color: string): void {

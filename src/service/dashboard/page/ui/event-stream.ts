@@ -3,7 +3,7 @@
 
 import type { ResultJson } from '@tally/api-types';
 import { SseParser } from '../sse-parser.js';
-import type { Api } from './api.js';
+import { ApiProblem, type Api } from './api.js';
 import type { ConnectionBadge } from './connection.js';
 
 /** What EventSource waits before reconnecting when the server has not said (`retry:`). */
@@ -38,19 +38,23 @@ export class ResultStream {
 
   private async run(): Promise<void> {
     while (!this.abort.signal.aborted) {
+      let isLost = true;
       try {
         await this.readOnce();
-      } catch {
-        // A lost connection or an unreadable answer: shown by the badge, retried below.
+      } catch (error) {
+        // A lost connection or an unreadable answer: shown by the badge, retried below. No token for
+        // reads (the dialog was cancelled) is no lost connection: the stream waits for one.
+        if (error instanceof ApiProblem && error.status === 401) isLost = false;
       }
       if (this.abort.signal.aborted) return;
-      this.connection.report(this.channel, false);
+      if (isLost) this.connection.report(this.channel, false);
       this.parser.reset();
       await new Promise((resolve) => setTimeout(resolve, this.parser.retryMs ?? DEFAULT_RETRY_MS));
     }
   }
 
   private async readOnce(): Promise<void> {
+    await this.api.readyToRead();
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (this.parser.lastEventId !== '') headers['last-event-id'] = this.parser.lastEventId;
     const response = await fetch(`/windows/${encodeURIComponent(this.window)}/stream`, { headers: this.api.headers(headers), signal: this.abort.signal, cache: 'no-store' });

@@ -20,6 +20,8 @@ export class HeatPanel {
   private view: WindowView | null = null;
   private totals: WindowTotals | null = null;
   private stream: ResultStream | null = null;
+  /** Whether the windows were listed once (so that a job without an hourly window gets the note at first). */
+  private hasWindows = false;
 
   constructor(
     private readonly api: Api,
@@ -31,7 +33,8 @@ export class HeatPanel {
 
   setWindows(windows: readonly WindowView[]): void {
     const view = hourWindowOf(windows);
-    if (view?.name === this.view?.name && view?.version === this.view?.version) return;
+    if (this.hasWindows && view?.name === this.view?.name && view?.version === this.view?.version) return;
+    this.hasWindows = true;
     this.stream?.close();
     this.stream = null;
     this.view = view;

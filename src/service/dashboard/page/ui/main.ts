@@ -31,5 +31,10 @@ const health = new HealthPanel(
   },
 );
 
-byId('token-button').addEventListener('click', () => void api.askToken('The API token (api.token or TALLY_API_TOKEN): needed for changes, and for reads when the server requires it.'));
+byId('token-button').addEventListener('click', () => {
+  void api.askToken('The API token (api.token or TALLY_API_TOKEN): needed for changes, and for reads when the server requires it.').then((isEntered) => {
+    // Reads that waited for a token (the first dialog was cancelled) start now.
+    if (isEntered && api.isTokenNeededForReads) void windows.load();
+  });
+});
 void windows.load().then(() => health.start());

@@ -1,9 +1,10 @@
 // Top keys of the latest window instance in the history (GET /windows/{name}/top), and, when the job
-// groups by several fields, the top values of each field (summed over that instance's results).
+// groups by several fields, the top values of each field (e.g. top users and top pages of a job
+// grouped by [user_id, page]: that instance's results summed per value of the field).
 
 import type { ResultJson, TopPage, WindowView } from '@tally/api-types';
 import { formatInstant, formatNumber } from '../format.js';
-import { isSummable, WindowTotals } from '../window-totals.js';
+import { combine, combinerOf, WindowTotals, type KeyCombiner } from '../window-totals.js';
 import type { Api } from './api.js';
 import { backfill } from './backfill.js';
 import { byId, el, fill } from './dom.js';
@@ -61,19 +62,30 @@ export class TopPanel {
 
   private async render(view: WindowView, top: TopPage): Promise<void> {
     const fields = Object.keys(top.results[0]?.key ?? {});
-    byId('top-title').textContent = fields.length === 1 ? `Top ${plural(fields[0] as string)}` : 'Top keys';
+    const tables = [rankTable(`Top keys by ${top.by}`, fields, top.results.map((r) => ({ key: r.key, value: r[top.by] as number | null })), 'top-keys')];
+    const combiner = combinerOf(top.by);
+    let note = '';
+    if (fields.length > 1 && top.start !== null && combiner !== null) {
+      // One field of a composite key: combine the instance's results per value of that field.
+      const instance = new WindowTotals(view.name, 1);
+      const isComplete = await backfill(this.api, instance, { from: top.start, to: top.start + 1, maxPages: MAX_FIELD_PAGES });
+      if (view !== this.view) return;
+      const how = combiner === 'sum' ? 'summed' : combiner === 'max' ? 'the largest' : 'the smallest';
+      for (const field of fields) tables.push(rankTable(`Top ${plural(field)} by ${top.by} (${how} over their keys)`, [field], rankField(instance, field, top.by, combiner), `top-${field}`));
+      if (!isComplete) note = ` The instance has many keys: the tables of single fields rank what ${MAX_FIELD_PAGES} pages of its results hold.`;
+    }
+    // Everything at once, so that the instance named and the tables always belong together.
+    byId('top-title').textContent = fields.length === 0 ? 'Top keys' : `Top ${listText(fields.map(plural))}`;
     byId('top-window').dataset.start = top.start === null ? '' : String(top.start);
     byId('top-window').textContent =
-      top.start === null ? `No ${view.name} results in the history yet.` : `${view.name} window ${formatInstant(top.start)} – ${formatInstant(top.end)}, by ${top.by}`;
-    const tables = [rankTable(`Top keys by ${top.by}`, fields, top.results.map((r) => ({ key: r.key, value: r[top.by] as number | null })), 'top-keys')];
-    if (fields.length > 1 && top.start !== null && isSummable(top.by)) {
-      // One field of a composite key: sum the instance's results per value of that field.
-      const instance = new WindowTotals(view.name, 1);
-      await backfill(this.api, instance, { from: top.start, to: top.start + 1, maxPages: MAX_FIELD_PAGES });
-      for (const field of fields) tables.push(rankTable(`Top ${plural(field)} by ${top.by}`, [field], rankField(instance, field, top.by), `top-${field}`));
-    }
+      top.start === null ? `No ${view.name} results in the history yet.` : `${view.name} window ${formatInstant(top.start)} – ${formatInstant(top.end)}, by ${top.by}.${note}`;
     fill(byId('top-tables'), ...tables);
   }
+}
+
+/** `users`, `users and pages`, `users, pages and actions`. */
+function listText(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1) as string}`;
 }
 
 function plural(field: string): string {
@@ -86,21 +98,24 @@ interface Ranked {
   readonly value: number | null;
 }
 
-/** Sums `by` per value of one key field over an instance's results; the largest TOP_N, largest first. */
-function rankField(instance: WindowTotals, field: string, by: string): Ranked[] {
-  const sums = new Map<string, { value: unknown; sum: number }>();
+/**
+ * Combines `by` per value of one key field over an instance's results (sums counts and sums; see
+ * combinerOf); the largest TOP_N, largest first, equal values in the order of the value's JSON text.
+ */
+function rankField(instance: WindowTotals, field: string, by: string, combiner: KeyCombiner): Ranked[] {
+  const totals = new Map<string, { value: unknown; total: number | null }>();
   for (const result of instance.results()) {
     const v = result[by];
-    if (typeof v !== 'number') continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
     const text = JSON.stringify(result.key[field]);
-    const entry = sums.get(text) ?? { value: result.key[field], sum: 0 };
-    entry.sum += v;
-    sums.set(text, entry);
+    const entry = totals.get(text) ?? { value: result.key[field], total: null };
+    entry.total = combine(combiner, entry.total, v);
+    totals.set(text, entry);
   }
-  return [...sums.values()]
-    .sort((a, b) => b.sum - a.sum)
+  return [...totals.entries()]
+    .sort(([aText, a], [bText, b]) => (b.total ?? 0) - (a.total ?? 0) || (aText < bText ? -1 : aText > bText ? 1 : 0))
     .slice(0, TOP_N)
-    .map((e) => ({ key: { [field]: e.value }, value: e.sum }));
+    .map(([, e]) => ({ key: { [field]: e.value }, value: e.total }));
 }
 
 function rankTable(caption: string, fields: readonly string[], rows: readonly Ranked[], id: string): HTMLTableElement {

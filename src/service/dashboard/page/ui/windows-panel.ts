@@ -3,14 +3,35 @@
 
 import type { ChangeAnswer, WindowView, WindowsList } from '@tally/api-types';
 import { formatDuration, formatInstant } from '../format.js';
-import { EMPTY_FORM, formFromView, windowInput, windowPatch, type WindowFormValues } from '../window-form.js';
+import { EMPTY_FORM, formFromView, ownDefinition, windowInput, windowPatch, type WindowFormValues } from '../window-form.js';
 import { ApiProblem, type Api } from './api.js';
 import { byId, el, fill } from './dom.js';
 
 const FIELDS = ['name', 'kind', 'size', 'slide', 'offset', 'unit', 'timeZone', 'gap', 'aggregations', 'filter'] as const;
 
-/** A definition in the job file's words: `tumbling 1m`, `sliding 10m every 1m`, `calendar day in Asia/Shanghai`. */
+/**
+ * A definition in the job file's words: `tumbling 1m`, `sliding 10m every 1m`, `calendar day in
+ * Asia/Shanghai`, with the window's own aggregations and filter when it has them:
+ * `tumbling 2s; aggregations count, max(value); filter page startsWith '/shop'`.
+ */
 export function describeWindow(view: WindowView): string {
+  const { aggregations, filter } = ownDefinition(view);
+  return `${describeKind(view)}${aggregations === null ? '' : `; aggregations ${aggregations.join(', ')}`}${filter === null ? '' : `; filter ${filter}`}`;
+}
+
+/** Form fields by the first part of an error's path (`aggregations[1]`, `sliding.slide`, `filter`). */
+const FIELD_OF_PATH: Readonly<Record<string, string>> = {
+  name: 'name', aggregations: 'aggregations', filter: 'filter', offset: 'offset',
+  tumbling: 'size', 'sliding.size': 'size', 'sliding.slide': 'slide', 'calendar.unit': 'unit', 'calendar.timeZone': 'timeZone', 'session.gap': 'gap',
+};
+
+function fieldOfPath(path: string | null): string | null {
+  if (path === null) return null;
+  const parts = path.split(/[.[]/);
+  return FIELD_OF_PATH[`${parts[0] ?? ''}.${parts[1] ?? ''}`] ?? FIELD_OF_PATH[parts[0] ?? ''] ?? null;
+}
+
+function describeKind(view: WindowView): string {
   const s = view.spec;
   const ms = (v: unknown): string => (typeof v === 'number' ? formatDuration(v) : '?');
   const offset = typeof s.offsetMs === 'number' && s.offsetMs > 0 ? `, offset ${ms(s.offsetMs)}` : '';
@@ -105,6 +126,7 @@ export class WindowsPanel {
   }
 
   private async submit(): Promise<void> {
+    for (const input of this.form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
     const values = this.values();
     const name = values.name.trim();
     if (name === '') return this.message('Give the window a name.', 'error');
@@ -126,6 +148,14 @@ export class WindowsPanel {
         this.message('Control is disabled on this server: start it with a token (api.token or TALLY_API_TOKEN), or api.openControl: true.', 'error');
       } else if (error instanceof ApiProblem) {
         this.message(`Refused (${error.code}): ${error.message}`, 'error');
+        // The field at fault, as the server's `path` names it, is marked and described by the message.
+        const field = fieldOfPath(error.path);
+        const input = field === null ? null : (this.form.elements.namedItem(field) as HTMLInputElement | HTMLSelectElement | null);
+        if (input !== null) {
+          input.setAttribute('aria-invalid', 'true');
+          input.setAttribute('aria-describedby', 'window-message');
+          input.focus();
+        }
       } else {
         this.message(`Failed: ${(error as Error).message}`, 'error');
       }
