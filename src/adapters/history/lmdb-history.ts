@@ -253,6 +253,8 @@ export class LmdbResultsHistory implements ResultsHistory {
     let prefix = this.windowPrefixes.get(window);
     if (prefix === undefined) {
       prefix = encodeTuple([window]);
+      // Bounded: queries name windows the client chooses, which may be any name.
+      if (this.windowPrefixes.size >= 1_024) this.windowPrefixes.clear();
       this.windowPrefixes.set(window, prefix);
     }
     return prefix;

@@ -104,4 +104,22 @@ describe('CommittedFileSink', () => {
     await truncate(path, 2);
     await expect(sinkAt(path).recover(c2, 3)).rejects.toMatchObject({ code: 'CHECKPOINT_MISMATCH' });
   });
+
+  it('refuses a target emptied or removed after a checkpoint with nothing pending, rather than padding it', async () => {
+    const path = join(dir, 'results.ndjson');
+    const sink = sinkAt(path);
+    await sink.recover(null, 1);
+    await sink.write(['a', 'b']);
+    await sink.commit(await sink.prepareCommit(1));
+    // A checkpoint with no new lines: nothing pending, so no part's length check runs.
+    const c2 = await sink.prepareCommit(2);
+    await sink.commit(c2);
+    await sink.close();
+    expect((c2 as unknown as { pending: unknown[] }).pending).toEqual([]);
+    await truncate(path, 0);
+    await expect(sinkAt(path).recover(c2, 3)).rejects.toMatchObject({ code: 'CHECKPOINT_MISMATCH' });
+    expect(await read(path)).toBe('');
+    await rm(path);
+    await expect(sinkAt(path).recover(c2, 3)).rejects.toMatchObject({ code: 'CHECKPOINT_MISMATCH', message: expect.stringMatching(/is missing/) });
+  });
 });

@@ -134,6 +134,12 @@ export class CommittedFileSink<T> implements CommittableSink<T> {
       start += part.bytes;
       await rm(partPath, { force: true });
     }
+    // Also with nothing pending: a target shorter than what was published (emptied, rotated) must
+    // not be cut "back" to the checkpoint's length, which would pad it with NUL bytes.
+    const length = await stat(this.path).then((s) => s.size, () => null);
+    if (length === null || length < c.committedBytes) {
+      throw new EngineError('CHECKPOINT_MISMATCH', `${this.path} ${length === null ? 'is missing' : `holds ${length} bytes`}, fewer than the ${c.committedBytes} the checkpoint says were published: was it changed or replaced?`);
+    }
   }
 
   private parse(commit: SinkCommit): FileCommit {

@@ -75,8 +75,12 @@ class FailingStore implements CheckpointStore {
     }
   }
 
+  /** Keys put, in order. */
+  readonly puts: string[] = [];
+
   async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     this.check('put', key);
+    this.puts.push(key);
     await this.inner.put(key, chunks);
   }
 
@@ -182,7 +186,10 @@ describe.each(STORES)('PartitionedFilesSink on a %s', (_name, makeStore) => {
     await expect(restarted.recover(roundTrip(c1), 2)).rejects.toThrow(/injected failure: delete/);
     expect(await keysUnder(failing, '_pending/')).toHaveLength(1);
     const finished = sinkOn(failing);
+    const putsBefore = failing.puts.length;
     await finished.recover(roundTrip(c1), 2);
+    // The part already there, whole, is not written again: only its staged copy goes.
+    expect(failing.puts.slice(putsBefore).filter((k) => k.includes('hour=15/part-'))).toEqual([]);
     const files = await published(failing);
     expect([...files.keys()].map((k) => k.split('/')[2])).toEqual(['hour=14', 'hour=15', 'hour=16']);
     expect([...files.values()]).toEqual(hours.map(linesOf));

@@ -167,7 +167,10 @@ export class PartitionedFilesSink implements CommittableSink<WindowResult> {
         if (data.length !== part.bytes) {
           throw new EngineError('CHECKPOINT_MISMATCH', `${this.description}: staged part ${part.staged} holds ${data.length} bytes, checkpoint ${record.checkpointId} recorded ${part.bytes}`);
         }
-        await this.store.put(part.key, [data]);
+        // A crash after the copy and before the delete leaves both: the part is there, whole, and
+        // writing it again would (on WebHDFS, which replaces by delete then rename) hide it a moment.
+        const published = (await this.store.list(part.key)).find((o) => o.key === part.key);
+        if (published?.size !== part.bytes) await this.store.put(part.key, [data]);
         await this.store.delete(part.staged);
         return;
       }
