@@ -42,8 +42,13 @@ export interface KafkaBenchReport {
 function runStep<T>(root: string, step: string, config: unknown): Promise<T & { readonly exitMs: number }> {
   const script = join(root, '.bench', 'build', 'bench', 'kafka-scenario.js');
   return new Promise((resolve, reject) => {
-    // The same V8 setting as the `tally` command and the other scenarios.
-    const child = spawn(process.execPath, ['--max-semi-space-size=64', script, step, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The same V8 setting as the `tally` command and the other scenarios; TALLY_BENCH_KAFKA_CPU_PROF=dir
+    // writes CPU profiles of every scenario process (not of the produce step) into dir/<step>-<time>/:
+    // one file per thread (Node's default names carry the pid and thread id, so the producer
+    // thread's profile does not overwrite the job thread's).
+    const profileDir = process.env.TALLY_BENCH_KAFKA_CPU_PROF;
+    const profile = profileDir !== undefined && profileDir !== '' && step !== 'produce' ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${step}-${Date.now()}`)}`] : [];
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', ...profile, script, step, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let reportedAt = 0;
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

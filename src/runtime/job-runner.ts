@@ -299,7 +299,8 @@ export class JobRunner {
 
   private sampleBadRecords(samples: readonly { reason: string; message: string; raw: string }[], atMs: number): void {
     for (const { reason, message, raw } of samples.slice(-RECENT_BAD)) {
-      this.recentBadRecords.push({ atMs, reason, message, raw: raw.length > 1024 ? `${raw.slice(0, 1024)}…` : raw });
+      // A copy: a record's text can be a slice of a whole fetched batch (Kafka), which it would keep alive.
+      this.recentBadRecords.push({ atMs, reason, message, raw: copyOf(raw.length > 1024 ? `${raw.slice(0, 1024)}…` : raw) });
     }
     if (this.recentBadRecords.length > RECENT_BAD) this.recentBadRecords.splice(0, this.recentBadRecords.length - RECENT_BAD);
   }
@@ -807,6 +808,11 @@ export class JobRunner {
     this.feed.push(results, now);
     if (arrivedAt !== null) this.latency.observe(performance.now() - arrivedAt, results.length);
   }
+}
+
+/** A string that shares no memory with `text` (slices and concatenations of V8 strings can). */
+function copyOf(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 /** The input of a run restored from a checkpoint of a finished run: nothing. */

@@ -11,12 +11,20 @@ export interface KafkaConnection {
   readonly clientId: string;
 }
 
+/** How each client made by createKafka connects: a thread of its own (the sink's producer) makes an equal one. */
+const connections = new WeakMap<Kafka, KafkaConnection>();
+
+/** The connection `kafka` was made with, when createKafka made it. */
+export function kafkaConnectionOf(kafka: Kafka): KafkaConnection | undefined {
+  return connections.get(kafka);
+}
+
 /**
  * kafkajs retries each request itself (with backoff); its own retry count is kept modest so that a
  * long outage surfaces as a log line and a retry at our level rather than as a silent hang.
  */
 export function createKafka(connection: KafkaConnection, logger: Logger): Kafka {
-  return new KafkaClient({
+  const kafka = new KafkaClient({
     clientId: connection.clientId,
     brokers: [...connection.brokers],
     connectionTimeout: 3_000,
@@ -25,6 +33,8 @@ export function createKafka(connection: KafkaConnection, logger: Logger): Kafka 
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => logKafkaEntry(logger, entry),
   });
+  connections.set(kafka, { brokers: [...connection.brokers], clientId: connection.clientId });
+  return kafka;
 }
 
 function logKafkaEntry(logger: Logger, { namespace, level, log }: LogEntry): void {

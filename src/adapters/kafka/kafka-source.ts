@@ -5,6 +5,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { AssignedPartition, Assignment, PartitionCommit, PartitionProgress, RawBatch, Source, SourcePosition } from '../../ports/source.js';
 import { Handoff } from './handoff.js';
 import { retryTransient } from './kafka-client.js';
+import { countBefore, messageOffsets, messageTexts } from './message-text.js';
 import { decodeResumePoint, encodeResumePoint } from './resume-metadata.js';
 
 export interface KafkaSourceOptions {
@@ -31,8 +32,6 @@ interface PartitionFigures {
    */
   readonly skips: Map<number, number>;
 }
-
-const decoder = new TextDecoder('utf-8');
 
 /**
  * Messages are handed to the job batch by batch (the job's loop is the backpressure: kafkajs
@@ -291,10 +290,10 @@ export class KafkaSource implements Source {
       f.position ??= fetchedOffset;
     }
     const end = this.endOffsets?.get(partition);
-    let messages = batch.messages;
-    if (end !== undefined) messages = messages.filter((m) => Number(m.offset) < end);
+    const messages = batch.messages;
+    const count = end === undefined ? messages.length : countBefore(messages, end);
     if (this.stopped || !isRunning() || isStale()) return;
-    if (messages.length === 0) {
+    if (count === 0) {
       // Everything in it is at or past the end offset: the partition is read to its end.
       if (batch.messages.length > 0) {
         this.skipOver(partition, expected ?? null, Number(batch.lastOffset()) + 1);
@@ -302,22 +301,22 @@ export class KafkaSource implements Source {
       }
       return;
     }
-    const offsets = messages.map((m) => Number(m.offset));
-    const records = messages.map((m) => (m.value === null ? '' : decoder.decode(m.value)));
+    const offsetOf = messageOffsets(messages, count);
+    const records = messageTexts(messages, count);
+    const afterLast = offsetOf(count - 1) + 1;
     const item: Item = {
       generation,
       partition,
       records,
       emptyIsBad: true,
-      positionOf: (i): SourcePosition => ({ kind: 'kafka', topic, partition, offset: String(offsets[i]) }),
-      offsets: { first: offsets[0] as number, next: (offsets[offsets.length - 1] as number) + 1, offsetOf: (i) => offsets[i] as number },
+      positionOf: (i): SourcePosition => ({ kind: 'kafka', topic, partition, offset: String(offsetOf(i)) }),
+      offsets: { first: offsetOf(0), next: afterLast, offsetOf },
     };
     // While the job is busy (a slow sink), keep the group membership alive.
     await this.whileHeartbeating(this.handoff.push(item), heartbeat);
     // A seekTo while the batch waited moved the position: the batch is dropped (batches()), and
     // must not move the expected offset or the stopAt-end progress.
     if (seeks !== this.seeks) return;
-    const afterLast = (offsets[offsets.length - 1] as number) + 1;
     const next = Math.max(afterLast, Number(batch.lastOffset()) + 1);
     if (generation === this.generation) {
       this.expectedOffsets.set(partition, next);
