@@ -130,6 +130,30 @@ describe('JobHandle', () => {
     expect(rows).toEqual([4, 6, 8].map((m) => [m * MIN, 2 * MIN, 1, 4]));
   });
 
+  it("keeps a window's own aggregations and filter in checkpoints: a restart computes and names its outputs so", async () => {
+    const source = new GatedSource(input);
+    const first = setUp(source);
+    const done = first.runner.run();
+    source.release(4);
+    await until(() => first.control.overview().counts.records === 12);
+    const change = await first.control.updateWindow('per_minute', { aggregations: ['count', 'max(timestamp)'], filter: 'user_id == 2' });
+    expect(change.exactFromMs).toEqual({ per_minute: 4 * MIN });
+    expect(first.control.windows()[0]?.outputs).toEqual(['count', 'max_timestamp']);
+    await first.control.checkpoint();
+    first.runner.stop();
+    await done;
+
+    const again = new GatedSource(input);
+    again.release(10);
+    const second = setUp(again, first.store);
+    expect((await second.runner.run()).state).toBe('finished');
+    expect(second.control.windows()[0]).toMatchObject({ spec: { filter: 'user_id == 2', aggregations: [{ fn: 'count', field: null }, { fn: 'max', field: 'timestamp' }] }, outputs: ['count', 'max_timestamp'] });
+    // User 2 only, one click a minute, with its own outputs.
+    expect(second.results.items.map((r) => [r.start, r.key.key['user_id'], r.names, r.values])).toEqual(
+      [4, 5, 6, 7, 8, 9].map((m) => [m * MIN, 2, ['count', 'max_timestamp'], [1, m * MIN + 2_000]]),
+    );
+  });
+
   it('refuses what cannot be: an unknown window, a taken name, the only window, a bad filter, a checkpointless job', async () => {
     const source = new GatedSource(input);
     const { runner, control } = setUp(source);
