@@ -16,11 +16,11 @@ afterEach(async () => {
 const batchAt = (minute: number, users = 3): WindowResult[] =>
   Array.from({ length: users }, (_, u) => resultOf({ start: T0 + minute * MINUTE, key: { user_id: u } }));
 
-/** A committable sink that logs its calls. */
+/** A committable sink that logs its calls (into `calls`, which a test may share with a GatedHistory to see the order of both). */
 class LoggingCommittableSink implements CommittableSink<WindowResult> {
   readonly description = 'committable';
-  readonly calls: string[] = [];
   readonly items: WindowResult[] = [];
+  constructor(readonly calls: string[] = []) {}
   async write(items: readonly WindowResult[]): Promise<void> {
     this.calls.push(`write ${items.length}`);
     this.items.push(...items);
@@ -40,10 +40,10 @@ class LoggingCommittableSink implements CommittableSink<WindowResult> {
   }
 }
 
-/** A history whose appends finish only when the test says so, logging what is asked of it. */
+/** A history whose appends finish only when the test says so, logging what is asked of it (into `calls`, which may be shared). */
 class GatedHistory implements ResultsHistory {
   readonly description = 'gated history';
-  readonly calls: string[] = [];
+  constructor(readonly calls: string[] = []) {}
   readonly gates: { results: readonly WindowResult[]; open: () => void; fail: (e: Error) => void }[] = [];
   isClosed = false;
   append(results: readonly WindowResult[]): Promise<void> {
@@ -108,8 +108,10 @@ describe('HistorySink', () => {
   });
 
   it('keeps the two-phase commit of a committable sink, and has the history on disk before each prepareCommit', async () => {
-    const inner = new LoggingCommittableSink();
-    const history = new GatedHistory();
+    // One log for both, so that the order of history calls and inner-sink calls shows.
+    const log: string[] = [];
+    const inner = new LoggingCommittableSink(log);
+    const history = new GatedHistory(log);
     const sink = withHistory(inner, history);
     expect(sink).toBeInstanceOf(CommittableHistorySink);
     expect(isCommittable(sink)).toBe(true);
@@ -123,8 +125,7 @@ describe('HistorySink', () => {
     expect(await prepared).toEqual({ id: 4 });
     await committable.commit({ id: 4 });
     // … and for its flush, before the inner sink prepares.
-    expect(history.calls.filter((c) => !c.startsWith('prune'))).toEqual(['append 3', 'flush']);
-    expect(inner.calls).toEqual(['recover {"id":3} 4', 'write 3', 'prepare 4', 'commit {"id":4}']);
+    expect(log.filter((c) => !c.startsWith('prune'))).toEqual(['recover {"id":3} 4', 'append 3', 'write 3', 'flush', 'prepare 4', 'commit {"id":4}']);
     await sink.close();
     expect(history.isClosed).toBe(true);
   });

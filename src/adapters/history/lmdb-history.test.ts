@@ -309,6 +309,71 @@ describe('LmdbResultsHistory', () => {
     expect(() => t.history.top({ window: 'per_minute', start: T0, by: 'count', n: 0 })).toThrow(EngineError);
   });
 
+  it('stores each window with its own output names: a window with aggregations of its own next to the job\'s', async () => {
+    const t = await open();
+    const SHOP = ['count', 'max_duration_ms'];
+    await t.history.append([
+      resultOf({ start: T0, key: { user_id: 1 }, values: [3, 10.5] }),
+      resultOf({ window: 'shop', start: T0, end: T0 + 5 * MINUTE, key: { user_id: 1 }, names: SHOP, values: [2, 830] }),
+      resultOf({ window: 'shop', start: T0, end: T0 + 5 * MINUTE, key: { user_id: 2 }, names: SHOP, values: [1, Number.POSITIVE_INFINITY] }),
+    ]);
+    const valuesOf = (window: string): unknown[] => t.history.query({ window, order: 'oldest', limit: 10 }).results.map((r) => r.values);
+    expect(valuesOf('per_minute')).toEqual([{ count: 3, sum_value: 10.5 }]);
+    // Only the window's own names, not the job's: no sum_value in a shop row.
+    expect(valuesOf('shop')).toEqual([
+      { count: 2, max_duration_ms: 830 },
+      { count: 1, max_duration_ms: null },
+    ]);
+    // The same through the keys index and the sequence walk.
+    expect(t.history.query({ window: 'shop', key: { user_id: 1 }, order: 'newest', limit: 10 }).results[0]?.values).toEqual({ count: 2, max_duration_ms: 830 });
+    expect(t.history.since(0, 10).map((r) => Object.keys(r.values))).toEqual([['count', 'sum_value'], ['count', 'max_duration_ms'], ['count', 'max_duration_ms']]);
+    // And after a reopen.
+    await t.reopen();
+    expect(valuesOf('shop')[0]).toEqual({ count: 2, max_duration_ms: 830 });
+  });
+
+  it('ranks the top keys by an output only a window of its own aggregations has', async () => {
+    const t = await open();
+    const SHOP = ['count', 'max_duration_ms'];
+    const durations: [number, number | null][] = [[1, 120], [2, 4_000], [3, null], [4, 900], [5, 4_000]];
+    await t.history.append([
+      ...durations.map(([user, ms]) => resultOf({ window: 'shop', start: T0, key: { user_id: user }, names: SHOP, values: [10 - user, ms] })),
+      resultOf({ start: T0, key: { user_id: 9 }, values: [100, 100] }),
+    ]);
+    const top = (window: string, by: string, n: number): string[] => t.history.top({ window, start: T0, by, n }).map((r) => `${r.key.user_id as number}=${r.values[by]}`);
+    expect(top('shop', 'max_duration_ms', 3)).toEqual(['2=4000', '5=4000', '4=900']);
+    expect(top('shop', 'max_duration_ms', 10)).toEqual(['2=4000', '5=4000', '4=900', '1=120']);
+    expect(top('shop', 'count', 2)).toEqual(['1=9', '2=8']);
+    // The job's outputs are not the shop window's, and the shop window's are not the job's.
+    expect(top('shop', 'sum_value', 3)).toEqual([]);
+    expect(top('per_minute', 'max_duration_ms', 3)).toEqual([]);
+    expect(top('per_minute', 'count', 3)).toEqual(['9=100']);
+  });
+
+  it('replaces a window instance re-emitted with other output names (a reconfigured window), also when the numbers are the same', async () => {
+    const t = await open();
+    await t.history.append([resultOf({ start: T0, key: { user_id: 1 }, values: [4, 4] }), resultOf({ start: T0, key: { user_id: 2 }, values: [7, 1.5] })]);
+    t.clock.nowMs = T0 + 3 * MINUTE;
+    // The window now has aggregations of its own: same instance, same revision, other names.
+    await t.history.append([resultOf({ start: T0, key: { user_id: 1 }, names: ['count', 'max_duration_ms'], values: [4, 4] })]);
+    const rows = t.history.query({ window: 'per_minute', order: 'oldest', limit: 10 }).results;
+    expect(rows).toEqual([
+      expect.objectContaining({ key: { user_id: 1 }, values: { count: 4, max_duration_ms: 4 }, sequence: 3, storedAtMs: T0 + 3 * MINUTE }),
+      expect.objectContaining({ key: { user_id: 2 }, values: { count: 7, sum_value: 1.5 }, sequence: 2 }),
+    ]);
+    expect(t.history.stats()).toMatchObject({ count: 2, lastSequence: 3 });
+    // One output fewer is a change too.
+    await t.history.append([resultOf({ start: T0, key: { user_id: 2 }, names: ['count'], values: [7] })]);
+    expect(t.history.query({ window: 'per_minute', key: { user_id: 2 }, order: 'oldest', limit: 10 }).results).toEqual([
+      expect.objectContaining({ values: { count: 7 }, sequence: 4 }),
+    ]);
+    // The same names in another order with the same values by name is the same result: nothing stored.
+    await t.history.append([resultOf({ start: T0, key: { user_id: 1 }, names: ['max_duration_ms', 'count'], values: [4, 4] })]);
+    await t.history.append([resultOf({ start: T0, key: { user_id: 2 }, names: ['count'], values: [7] })]);
+    expect(t.history.stats()).toMatchObject({ count: 2, lastSequence: 4 });
+    expect(t.history.since(0, 10).map((r) => `${r.sequence}:${JSON.stringify(r.values)}`)).toEqual(['3:{"count":4,"max_duration_ms":4}', '4:{"count":7}']);
+  });
+
   it('streams results after a sequence number in order (SSE resume), a replaced result under its new number', async () => {
     const t = await open();
     await t.history.append([1, 2, 3].map((u) => resultOf({ start: T0, key: { user_id: u }, revision: 0, isFinal: false })));

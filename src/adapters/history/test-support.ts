@@ -21,8 +21,10 @@ export interface ResultFields {
   readonly start: number;
   readonly end?: number;
   readonly key: Readonly<Record<string, FieldValue>>;
-  /** count, sum_value */
+  /** By `names`: count, sum_value unless told otherwise. */
   readonly values?: readonly (number | null)[];
+  /** The window's output names (a window with aggregations of its own has its own); default OUTPUT_NAMES. */
+  readonly names?: readonly string[];
   readonly revision?: number;
   readonly isFinal?: boolean;
   readonly windowIndex?: number | null;
@@ -40,7 +42,7 @@ export function resultOf(f: ResultFields): WindowResult {
     start: f.start,
     end: f.end ?? f.start + MINUTE,
     key: group,
-    names: OUTPUT_NAMES,
+    names: f.names ?? OUTPUT_NAMES,
     values: f.values ?? [1, 1],
     revision: f.revision ?? 0,
     isFinal: f.isFinal ?? true,

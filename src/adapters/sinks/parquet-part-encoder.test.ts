@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,30 @@ describe('Parquet parts', () => {
       { window: 'per_minute', key_user_id: 'u1', count: 3, sum_value: 4.5, max_duration_ms: null },
       { window: 'shop', key_user_id: 'u1', count: 2, sum_value: null, max_duration_ms: 9 },
       { window: 'per_minute', key_user_id: 'u2', count: 1, sum_value: 2, max_duration_ms: null },
+    ]);
+  });
+
+  it('of a window added while running with new aggregations have its columns, which a glob reads only with union_by_name', async () => {
+    // Files in one directory: one written before the window was added, one after (its outputs are not
+    // among the job's output names the encoder was made with).
+    const globDir = join(dir, 'added-window');
+    await mkdir(globDir);
+    const write = async (name: string, results: WindowResult[]): Promise<void> => {
+      const encoder = parquetEncoding(['user_id'], ['count', 'sum_value']).create();
+      for (const r of results) encoder.add(r);
+      await writeFile(join(globDir, name), Buffer.concat(await encoder.finish()));
+    };
+    await write('a.parquet', [result({ user_id: 'u1' }, [3, 4.5])]);
+    await write('b.parquet', [result({ user_id: 'u2' }, [1, 2]), result({ user_id: 'u2' }, [7], { window: 'added', names: ['stdev_value'] })]);
+    const glob = `'${globDir}/*.parquet'`;
+    // DuckDB takes the first file's columns without union_by_name: stdev_value is not there.
+    const firstOnly = await query(`SELECT * FROM read_parquet(${glob}) ORDER BY key_user_id, "window"`);
+    expect(firstOnly.every((r) => !Object.hasOwn(r, 'stdev_value'))).toBe(true);
+    const united = await query(`SELECT "window", key_user_id, "count", sum_value, stdev_value FROM read_parquet(${glob}, union_by_name = true) ORDER BY key_user_id, "window"`);
+    expect(united).toEqual([
+      { window: 'per_minute', key_user_id: 'u1', count: 3, sum_value: 4.5, stdev_value: null },
+      { window: 'added', key_user_id: 'u2', count: null, sum_value: null, stdev_value: 7 },
+      { window: 'per_minute', key_user_id: 'u2', count: 1, sum_value: 2, stdev_value: null },
     ]);
   });
 

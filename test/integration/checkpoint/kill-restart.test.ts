@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RVER_CREDENTIALS, startS3rver } from '../../support/s3/s3rver.js';
 import { FakeWebHdfs } from '../../support/webhdfs/fake-webhdfs.js';
 import { runTally } from '../cli-support.js';
-import { expectSameOutputs, killRepeatedly, writeClickFile, writeJob } from './kill-support.js';
+import { expectSameOutputs, killRepeatedly, killSeed, writeClickFile, writeJob } from './kill-support.js';
 
-const SEED = Number(process.env.TALLY_KILL_SEED ?? Date.now() % 1_000_000);
+const SEED = killSeed();
 
 let dir = '';
 beforeAll(async () => {

@@ -40,6 +40,23 @@ export function jobText(outDir: string, checkpoint: string | null): string {
   ].join('\n');
 }
 
+/** The seed CI uses for the kill tests, unless TALLY_KILL_SEED says otherwise: failures there repeat. */
+export const CI_KILL_SEED = 20_261_123;
+
+/**
+ * The kill tests' seed: TALLY_KILL_SEED when set; else fixed in CI (`CI` set), and a new one per run
+ * elsewhere, to explore. Tests print it in their names, so a failure can be repeated.
+ */
+export function killSeed(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env['TALLY_KILL_SEED'];
+  if (given !== undefined && given !== '') {
+    const seed = Number(given);
+    if (!Number.isSafeInteger(seed)) throw new Error(`TALLY_KILL_SEED must be a whole number, got ${given}`);
+    return seed;
+  }
+  return env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false' ? CI_KILL_SEED : Date.now() % 1_000_000;
+}
+
 /** A small seeded generator: a failing run can be repeated with its seed. */
 export function seededRandom(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -61,11 +78,18 @@ export interface KillReport {
  * Runs `job.yaml` in `dir` and kills it with SIGKILL, `kills` times, then lets it finish. Kills
  * alternate: at a random 0.5–1.5 s after the start (wherever the run is: starting, restoring,
  * writing a checkpoint), and at a random 0–0.8 s after the run stored its first checkpoint but at
- * most 2.5 s after its start (so that restarts have checkpoints to go on from, however slow the
- * machine, while the five runs together stay well short of the whole input). Returns how many kills landed
- * and which checkpoints the runs restored.
+ * most `afterCheckpointCapMs` (default 2.5 s) after its start (so that restarts have checkpoints to
+ * go on from, however slow the machine, while the five runs together stay well short of the whole
+ * input). Returns how many kills landed and which checkpoints the runs restored.
  */
-export async function killRepeatedly(dir: string, kills: number, seed: number, env: Readonly<Record<string, string>> = {}): Promise<KillReport> {
+export async function killRepeatedly(
+  dir: string,
+  kills: number,
+  seed: number,
+  env: Readonly<Record<string, string>> = {},
+  options: { readonly afterCheckpointCapMs?: number } = {},
+): Promise<KillReport> {
+  const capMs = options.afterCheckpointCapMs ?? 2_500;
   const random = seededRandom(seed);
   let landed = 0;
   let runs = 0;
@@ -82,9 +106,9 @@ export async function killRepeatedly(dir: string, kills: number, seed: number, e
       timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     };
     if (killing && !afterCheckpoint) kill();
-    // However slowly the store takes its first checkpoint, the run is killed 2.5 s after its start
+    // However slowly the store takes its first checkpoint, the run is killed `capMs` after its start
     // at the latest: otherwise a slow store (WebHDFS) lets a run get through the whole input.
-    const cap = killing && afterCheckpoint ? setTimeout(() => child.kill('SIGKILL'), 2_500) : undefined;
+    const cap = killing && afterCheckpoint ? setTimeout(() => child.kill('SIGKILL'), capMs) : undefined;
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       const first = !stderr.includes('"checkpoint stored"');
       stderr += d;

@@ -9,9 +9,9 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { FakeWebHdfs } from '../../support/webhdfs/fake-webhdfs.js';
 import { runTally, type CliRun } from '../cli-support.js';
-import { seededRandom, writeClickFile } from '../checkpoint/kill-support.js';
+import { killSeed, seededRandom, writeClickFile } from '../checkpoint/kill-support.js';
 
-const SEED = Number(process.env.TALLY_KILL_SEED ?? Date.now() % 1_000_000);
+const SEED = killSeed();
 const RESULTS_ROOT = '/tally/results';
 
 function jobText(sink: string, checkpoint: string | null): string {

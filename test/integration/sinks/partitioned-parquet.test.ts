@@ -1,5 +1,6 @@
 // `tally run` with checkpoints and a partitioned Parquet sink into a local directory and into S3 (s3rver):
-// DuckDB reads the part files back, with Hive partitioning, and finds the numbers of the NDJSON file output.
+// DuckDB reads the part files back, with Hive partitioning, and finds the numbers of the NDJSON file output, also of a
+// window with aggregations of its own (its own output columns, null where a window does not have one).
 
 // The SDK warns once per process that its 2027 releases need Node 22; the pinned version runs on 20.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGeneratedClicks } from '../../../src/main.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../../support/s3/s3rver.js';
 import { runTally } from '../cli-support.js';
-import { expectSameResults, filesUnder, readPartitionedParquet, referenceRows, totalsByWindow, type ResultRow } from './partitioned-support.js';
+import { duckRows, expectSameResults, filesUnder, readPartitionedParquet, referenceRows, totalsByWindow, type ResultRow } from './partitioned-support.js';
 
 /** 200k clicks at 20 per second: about 2.8 hours of event time, so several hour partitions. */
 async function writeClicks(path: string): Promise<void> {
@@ -31,6 +32,8 @@ function jobText(sink: string, checkpoint: string | null): string {
     'windows:',
     '  - { name: per_minute, tumbling: 1m }',
     '  - { name: per_hour, tumbling: 1h }',
+    // Its own aggregations: its files have a max_duration_ms column the others' files lack.
+    "  - { name: shop, tumbling: 10m, filter: \"page startsWith '/shop'\", aggregations: [count, max(duration_ms)] }",
     'aggregations: [count, sum(value), max(value)]',
     `sink: ${sink}`,
     'deadLetter: bad.ndjson',
@@ -54,8 +57,12 @@ beforeAll(async () => {
   await writeClicks(join(dir, 'events.ndjson'));
   await runJob('{ type: file, path: reference/results.ndjson }', null);
   reference = referenceRows(join(dir, 'reference', 'results.ndjson'));
-  // Worth comparing: both windows have results, over several hours.
-  expect(Object.keys(totalsByWindow(reference.values())).sort()).toEqual(['per_hour', 'per_minute']);
+  // Worth comparing: every window has results, over several hours; the shop window has only shop pages, with their durations.
+  expect(Object.keys(totalsByWindow(reference.values())).sort()).toEqual(['per_hour', 'per_minute', 'shop']);
+  const shop = [...reference.values()].filter((r) => r.window === 'shop');
+  expect(shop.length).toBeGreaterThan(10);
+  expect(shop.every((r) => r.page.startsWith('/shop') && r.maxDurationMs !== null && r.sumValue === null && r.maxValue === null)).toBe(true);
+  expect([...reference.values()].filter((r) => r.window !== 'shop').every((r) => r.maxDurationMs === null && r.sumValue !== null)).toBe(true);
   expect(new Set([...reference.values()].map((r) => new Date(r.startMs).toISOString().slice(0, 13))).size).toBeGreaterThanOrEqual(3);
 }, 120_000);
 
@@ -68,7 +75,7 @@ describe('partitioned Parquet files in a local directory', () => {
     // Checkpoints every 100ms and 64 KiB parts: several checkpoints, several parts per partition.
     await runJob('{ type: file, path: out-local, format: parquet, rollSize: 64KiB }', '{ store: file://./state-local, interval: 100ms }');
     const files = await filesUnder(join(dir, 'out-local'));
-    expect(files.filter((f) => !/^window=per_(minute|hour)\/dt=\d{4}-\d\d-\d\d\/hour=\d\d\/part-\d{10}-\d{5}\.parquet$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^window=(per_minute|per_hour|shop)\/dt=\d{4}-\d\d-\d\d\/hour=\d\d\/part-\d{10}-\d{5}\.parquet$/.test(f))).toEqual([]);
     expect(new Set(files.map((f) => f.split('/part-')[0])).size).toBeGreaterThanOrEqual(6);
     // More than one checkpoint published parts, and some partition has more than one part of one checkpoint.
     expect(new Set(files.map((f) => /part-(\d+)-/.exec(f)?.[1])).size).toBeGreaterThan(1);
@@ -77,7 +84,34 @@ describe('partitioned Parquet files in a local directory', () => {
     const rows = await readPartitionedParquet(join(dir, 'out-local'));
     expectSameResults(rows, reference);
     expect(totalsByWindow(rows)).toEqual(totalsByWindow(reference.values()));
+    // Null in the columns a window does not have: the job's outputs in shop rows, max_duration_ms in the others.
+    const shopRows = rows.filter((r) => r.window === 'shop');
+    expect(shopRows.length).toBeGreaterThan(10);
+    expect(shopRows.filter((r) => r.maxDurationMs === null || r.sumValue !== null || r.maxValue !== null)).toEqual([]);
+    expect(rows.filter((r) => r.window !== 'shop' && r.maxDurationMs !== null)).toEqual([]);
   }, 120_000);
+
+  it('have a column for every output name of the job\'s windows, the job\'s first, null in rows of windows without it', async () => {
+    const out = join(dir, 'out-local');
+    const files = await filesUnder(out);
+    const quoted = (file: string): string => `'${join(out, file).replaceAll("'", "''")}'`;
+    const columnsOf = async (file: string): Promise<string[]> =>
+      (await duckRows(`DESCRIBE SELECT * FROM read_parquet(${quoted(file)}, hive_partitioning = false)`)).map((r) => r.column_name as string);
+    const base = ['window', 'window_kind', 'start', 'end', 'key_page'];
+    const outputs = ['count', 'sum_value', 'max_value', 'max_duration_ms'];
+    const tail = ['revision', 'final', 'window_index'];
+    // The windows the job starts with give every file the same columns (windows added while running
+    // with new aggregations add columns to later files: see parquet-part-encoder.test.ts).
+    for (const window of ['per_minute', 'per_hour', 'shop']) {
+      const file = files.find((f) => f.startsWith(`window=${window}/`)) as string;
+      expect(await columnsOf(file), file).toEqual([...base, ...outputs, ...tail]);
+      const [counts] = await duckRows(
+        `SELECT count(*) AS n, count("count") AS counts, count(sum_value) AS sums, count(max_value) AS maxes, count(max_duration_ms) AS durations FROM read_parquet(${quoted(file)}, hive_partitioning = false)`,
+      );
+      const n = (counts as { n: string }).n;
+      expect(counts, file).toEqual(window === 'shop' ? { n, counts: n, sums: '0', maxes: '0', durations: n } : { n, counts: n, sums: n, maxes: n, durations: '0' });
+    }
+  }, 60_000);
 });
 
 describe('partitioned Parquet files in S3 (s3rver)', () => {
@@ -105,9 +139,9 @@ describe('partitioned Parquet files in S3 (s3rver)', () => {
         await writeFile(path, body as Uint8Array);
       }
       // Nothing is left staged, and every object is a part file.
-      expect(keys.filter((k) => !/^results\/clicks\/window=per_(minute|hour)\/dt=[\d-]{10}\/hour=\d\d\/part-\d{10}-\d{5}\.parquet$/.test(k))).toEqual([]);
+      expect(keys.filter((k) => !/^results\/clicks\/window=(per_minute|per_hour|shop)\/dt=[\d-]{10}\/hour=\d\d\/part-\d{10}-\d{5}\.parquet$/.test(k))).toEqual([]);
       // At least one part per partition (how many more depends on how many checkpoints the run took).
-      expect(keys.length).toBeGreaterThanOrEqual(6);
+      expect(keys.length).toBeGreaterThanOrEqual(9);
 
       const rows = await readPartitionedParquet(local);
       expectSameResults(rows, reference);

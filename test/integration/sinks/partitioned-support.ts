@@ -15,11 +15,16 @@ export interface ResultRow {
   readonly count: number;
   readonly sumValue: number | null;
   readonly maxValue: number | null;
+  /** max(duration_ms): only the window with aggregations of its own has it; null in the others' rows. */
+  readonly maxDurationMs: number | null;
 }
 
 export const rowId = (r: Pick<ResultRow, 'window' | 'startMs' | 'page'>): string => `${r.window}|${r.startMs}|${r.page}`;
 
-/** The single-file NDJSON output of a job keyed by page with count, sum(value) and max(value). */
+/**
+ * The single-file NDJSON output of a job keyed by page with count, sum(value) and max(value), and a
+ * window with aggregations of its own (count, max(duration_ms)). An output a line does not have is null.
+ */
 export function referenceRows(path: string): Map<string, ResultRow> {
   const rows = new Map<string, ResultRow>();
   for (const line of readNdjson(path)) {
@@ -29,8 +34,9 @@ export function referenceRows(path: string): Map<string, ResultRow> {
       endMs: line.end as number,
       page: (line.key as { page: string }).page,
       count: line.count as number,
-      sumValue: line.sum_value as number | null,
-      maxValue: line.max_value as number | null,
+      sumValue: (line.sum_value as number | null | undefined) ?? null,
+      maxValue: (line.max_value as number | null | undefined) ?? null,
+      maxDurationMs: (line.max_duration_ms as number | null | undefined) ?? null,
     };
     expect(rows.has(rowId(row)), `the reference has ${rowId(row)} twice`).toBe(false);
     rows.set(rowId(row), row);
@@ -45,15 +51,18 @@ export interface ParquetRow extends ResultRow {
   readonly file: string;
 }
 
-/** Every row of `<dir>/**\/*.parquet`, read by DuckDB with Hive partitioning. */
+/**
+ * Every row of `<dir>/**\/*.parquet`, read by DuckDB with Hive partitioning and `union_by_name`
+ * (files of different windows have different output columns).
+ */
 export async function readPartitionedParquet(dir: string): Promise<ParquetRow[]> {
   const duck = await DuckDBInstance.create(':memory:');
   const connection = await duck.connect();
   try {
     const reader = await connection.runAndReadAll(
-      `SELECT "window", epoch_ms("start") AS start_ms, epoch_ms("end") AS end_ms, key_page, "count", sum_value, max_value, ` +
+      `SELECT "window", epoch_ms("start") AS start_ms, epoch_ms("end") AS end_ms, key_page, "count", sum_value, max_value, max_duration_ms, ` +
         `CAST(dt AS VARCHAR) AS dt, hour, filename ` +
-        `FROM read_parquet('${dir.replaceAll("'", "''")}/**/*.parquet', hive_partitioning = true, filename = true)`,
+        `FROM read_parquet('${dir.replaceAll("'", "''")}/**/*.parquet', hive_partitioning = true, union_by_name = true, filename = true)`,
     );
     return reader.getRowObjectsJson().map((r) => ({
       window: r.window as string,
@@ -63,6 +72,7 @@ export async function readPartitionedParquet(dir: string): Promise<ParquetRow[]>
       count: r.count as number,
       sumValue: r.sum_value as number | null,
       maxValue: r.max_value as number | null,
+      maxDurationMs: r.max_duration_ms as number | null,
       dt: r.dt as string,
       hour: Number(r.hour),
       file: relative(dir, r.filename as string).split(sep).join('/'),
@@ -86,8 +96,9 @@ export function expectSameResults(rows: readonly ParquetRow[], reference: Readon
     seen.add(id);
     const want = reference.get(id);
     if (want === undefined) wrong.push(`${id} is not in the reference`);
-    else if (row.count !== want.count || row.sumValue !== want.sumValue || row.maxValue !== want.maxValue || row.endMs !== want.endMs) {
-      wrong.push(`${id}: ${JSON.stringify([row.count, row.sumValue, row.maxValue, row.endMs])} ≠ ${JSON.stringify([want.count, want.sumValue, want.maxValue, want.endMs])}`);
+    else if (row.count !== want.count || row.sumValue !== want.sumValue || row.maxValue !== want.maxValue || row.maxDurationMs !== want.maxDurationMs || row.endMs !== want.endMs) {
+      const numbers = (r: ResultRow): string => JSON.stringify([r.count, r.sumValue, r.maxValue, r.maxDurationMs, r.endMs]);
+      wrong.push(`${id}: ${numbers(row)} ≠ ${numbers(want)}`);
     }
     const iso = new Date(row.startMs).toISOString();
     if (row.dt !== iso.slice(0, 10) || row.hour !== Number(iso.slice(11, 13))) wrong.push(`${id} is in dt=${row.dt}/hour=${row.hour}`);
@@ -119,4 +130,16 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
     .sort();
+}
+
+/** The rows of one DuckDB query, as JSON objects (for schema checks: DESCRIBE, parquet_schema). */
+export async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
+  const duck = await DuckDBInstance.create(':memory:');
+  const connection = await duck.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    duck.closeSync();
+  }
 }
