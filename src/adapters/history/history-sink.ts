@@ -41,7 +41,6 @@ export class HistorySink implements Sink<WindowResult> {
   /** The newest append in flight: appends complete in order, so awaiting it awaits them all. */
   private lastAppend: Promise<void> = Promise.resolve();
   private lastPruneAtMs = Number.NEGATIVE_INFINITY;
-  private pruning: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private hasFailed = false;
 
@@ -92,24 +91,33 @@ export class HistorySink implements Sink<WindowResult> {
     this.throwIfFailed();
   }
 
+  /** True while a prune runs: a long one is not joined by another. */
+  private isPruning = false;
+
   /** Starts a prune when the interval has passed (not awaited: it queues behind the appends). */
   private pruneWhenDue(): void {
     const now = this.clock.now();
-    if (now - this.lastPruneAtMs < this.pruneIntervalMs) return;
+    if (now - this.lastPruneAtMs < this.pruneIntervalMs || this.isPruning) return;
     this.lastPruneAtMs = now;
-    this.pruning = this.history.prune(now).then(
-      (report) => {
-        if (report.removed > 0) this.logger.info({ history: this.history.description, removed: report.removed, cutoff: report.cutoffMs }, 'results history pruned');
-      },
-      (error: unknown) => this.fail(error),
-    );
+    this.isPruning = true;
+    void this.history
+      .prune(now)
+      .then(
+        (report) => {
+          if (report.removed > 0) this.logger.info({ history: this.history.description, removed: report.removed, cutoff: report.cutoffMs }, 'results history pruned');
+        },
+        (error: unknown) => this.fail(error),
+      )
+      .finally(() => {
+        this.isPruning = false;
+      });
   }
 
   /** Waits until the history holds every result written so far durably. */
   protected async settleHistory(): Promise<void> {
     this.throwIfFailed();
     await this.lastAppend;
-    await this.pruning;
+    // Not the prune: it removes what retention lets go, which durability does not wait for.
     this.throwIfFailed();
     await this.history.flush();
   }

@@ -412,6 +412,23 @@ describe('LmdbResultsHistory', () => {
     expect(t.history.since(62, 10).map((r) => r.sequence)).toEqual([63]);
   });
 
+  it('prunes a chunk at a time: appends and a flush queued during a long prune do not wait for all of it', async () => {
+    const t = await open({ retainMs: MINUTE });
+    // 45,000 results past retention: three chunks of at most 20,000.
+    const old = Array.from({ length: 45_000 }, (_, i) => resultOf({ start: T0 + Math.floor(i / 1_000) * MINUTE, key: { user_id: i % 1_000 } }));
+    await t.history.append(old);
+    const order: string[] = [];
+    const pruned = t.history.prune(T0 + 1_000 * MINUTE).then((report) => order.push(`pruned ${report.removed}`));
+    // Queued after the prune's first chunk.
+    await Promise.resolve();
+    const appended = t.history.append([resultOf({ start: T0 + 500 * MINUTE, key: { user_id: 1 } })]).then(() => order.push('appended'));
+    const flushed = t.history.flush().then(() => order.push('flushed'));
+    await Promise.all([pruned, appended, flushed]);
+    // Cutoff: the newest end then (minute 45) − 1 minute; ends before minute 44 go (43 minutes of 1,000).
+    expect(order).toEqual(['appended', 'flushed', 'pruned 43000']);
+    expect(t.history.stats().count).toBe(2_001);
+  });
+
   it('prunes the results that end first beyond maxResults', async () => {
     const t = await open({ maxResults: 5 });
     await t.history.append(Array.from({ length: 12 }, (_, m) => resultOf({ start: T0 + m * MINUTE, key: { user_id: m % 2 } })));

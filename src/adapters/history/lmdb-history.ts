@@ -444,7 +444,9 @@ export class LmdbResultsHistory implements ResultsHistory {
   }
 
   async flush(): Promise<void> {
-    await this.idle;
+    // What was queued before this call (appends, at most one prune chunk), not a prune queued after it.
+    if (this.isClosed) await this.idle;
+    else await this.work(() => undefined);
     try {
       await this.env.flushed;
     } catch (error) {
@@ -603,34 +605,45 @@ export class LmdbResultsHistory implements ResultsHistory {
   // ------------------------------------------------------------------------------------------
   // Retention
 
-  prune(nowMs: number): Promise<PruneReport> {
-    return this.enqueue<PruneReport>((resolve, reject) => ({ kind: 'work', run: () => this.pruneNow(nowMs), resolve: resolve as (v: unknown) => void, reject }));
-  }
-
-  private async pruneNow(nowMs: number): Promise<PruneReport> {
-    let cutoffMs: number | null = null;
+  /**
+   * Removes results past retention one chunk (PRUNE_CHUNK rows, one transaction) per turn of the
+   * queue: appends queued meanwhile run between chunks, and a flush waits for one chunk at most,
+   * however much there is to remove. Stops early, quietly, when the history is closed.
+   */
+  async prune(nowMs: number): Promise<PruneReport> {
+    const cutoffMs = await this.work(() => this.cutoffFor(nowMs));
     let removed = 0;
-    const newest = this.newestFiniteEnd();
-    if (newest !== null) {
-      // Event time, not the wall clock, when results are older than now (a replay of last month's
-      // clicks): the reference is the newest result's end, so a backfill keeps its last `retain`.
-      cutoffMs = Math.min(nowMs, newest) - this.retainMs;
-      const bound = encodeTuple([cutoffMs]);
-      for (;;) {
-        const chunk = [...this.ends.getKeys({ end: bound, limit: PRUNE_CHUNK })].map((k) => Buffer.from(k));
-        if (chunk.length === 0) break;
-        removed += await this.removeByEnd(chunk);
-        if (chunk.length < PRUNE_CHUNK) break;
-      }
-    }
-    if (this.maxResults !== null) {
-      for (let excess = this.count() - this.maxResults; excess > 0; excess = this.count() - this.maxResults) {
-        const chunk = [...this.ends.getKeys({ limit: Math.min(excess, PRUNE_CHUNK) })].map((k) => Buffer.from(k));
-        if (chunk.length === 0) break;
-        removed += await this.removeByEnd(chunk);
-      }
+    for (;;) {
+      if (this.isClosed) break;
+      const chunk = await this.work(() => this.pruneChunk(cutoffMs));
+      if (chunk === null) break;
+      removed += chunk;
     }
     return { removed, cutoffMs };
+  }
+
+  private work<T>(run: () => Promise<T> | T): Promise<T> {
+    return this.enqueue<T>((resolve, reject) => ({ kind: 'work', run: async () => run(), resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** Results ending at or before this are past retention (null: none, the history is empty). */
+  private cutoffFor(nowMs: number): number | null {
+    const newest = this.newestFiniteEnd();
+    // Event time, not the wall clock, when results are older than now (a replay of last month's
+    // clicks): the reference is the newest result's end, so a backfill keeps its last `retain`.
+    return newest === null ? null : Math.min(nowMs, newest) - this.retainMs;
+  }
+
+  /** Removes one chunk past the cutoff or beyond maxResults; null when there is nothing left to remove. */
+  private async pruneChunk(cutoffMs: number | null): Promise<number | null> {
+    if (cutoffMs !== null) {
+      const chunk = [...this.ends.getKeys({ end: encodeTuple([cutoffMs]), limit: PRUNE_CHUNK })].map((k) => Buffer.from(k));
+      if (chunk.length > 0) return this.removeByEnd(chunk);
+    }
+    const excess = this.maxResults === null ? 0 : this.count() - this.maxResults;
+    if (excess <= 0) return null;
+    const chunk = [...this.ends.getKeys({ limit: Math.min(excess, PRUNE_CHUNK) })].map((k) => Buffer.from(k));
+    return chunk.length === 0 ? null : this.removeByEnd(chunk);
   }
 
   private newestFiniteEnd(): number | null {
