@@ -20,7 +20,6 @@ export interface Reconfigured {
   readonly exactFromMs: ReadonlyMap<string, number | null>;
 }
 
-
 /**
  * Moves the state of `old` into an engine for `spec`, which may add, change or remove windows or
  * change the filter (keys, aggregations, time and emit settings stay). Nothing is emitted.
@@ -34,7 +33,10 @@ export interface Reconfigured {
  * open), and the ones after the change are judged alike. A new filter only applies to events that
  * arrive after the change, so windows are exact from the first start after the latest event time
  * seen. Sessions start empty when their gap changes: sessions starting a gap after the latest
- * event time seen cannot hold or touch an earlier event.
+ * event time seen cannot hold or touch an earlier event. A window's own filter is a filter of its
+ * own channel in the partials (PartialLayout): set or changed, it is exact like a new job filter;
+ * its own aggregations over fields already held read the same partials another way (the window's
+ * state goes on), while a field not held yet starts empty, exact after the latest event time seen.
  */
 export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfigured {
   if (old.hasEnded) throw new EngineError('CONFLICT', 'the input has ended and every window is closed: nothing to change');
