@@ -66,18 +66,65 @@ export class ApiListenError extends Error {
   }
 }
 
-/** Until the routes are ready, a bound server answers 503. */
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** Requests that came before the routes were ready: held, then answered by them (or 503 after a while). */
+const HOLD_MS = 10_000;
+const MAX_HELD = 256;
+
+interface HeldRequests {
+  readonly listener: RequestListener;
+  readonly held: Set<{ readonly request: IncomingMessage; readonly response: ServerResponse; readonly timer: NodeJS.Timeout }>;
+}
+
+const holders = new WeakMap<Server, HeldRequests>();
+
 function answerNotReady(_request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
   response.end(JSON.stringify({ error: { code: 'NOT_READY', message: 'the server is starting' } }));
 }
 
 /**
+ * A bound server holds what it is asked until its routes serve (a moment: the job opens its
+ * outputs and restores its state meanwhile), so that a client (the dashboard polling through a
+ * restart, a probe) gets an answer rather than an error; beyond MAX_HELD, or after HOLD_MS, 503.
+ */
+function holdUntilServing(server: Server): void {
+  const held: HeldRequests['held'] = new Set();
+  const listener: RequestListener = (request, response) => {
+    if (held.size >= MAX_HELD) return answerNotReady(request, response);
+    const entry = {
+      request,
+      response,
+      timer: setTimeout(() => {
+        held.delete(entry);
+        answerNotReady(request, response);
+      }, HOLD_MS),
+    };
+    held.add(entry);
+  };
+  holders.set(server, { listener, held });
+  server.on('request', listener);
+}
+
+/** Hands the requests held so far to the routes, which answer from now on. */
+function serveHeld(server: Server, handler: RequestListener): void {
+  const holder = holders.get(server);
+  if (holder === undefined) return;
+  holders.delete(server);
+  server.off('request', holder.listener);
+  for (const { request, response, timer } of holder.held) {
+    clearTimeout(timer);
+    handler(request, response);
+  }
+}
+
+/**
  * Binds host:port before anything else of the job is opened (so that a port in use fails fast,
- * before output files are truncated); the server answers 503 until createApiServer(...).listen serves on it.
+ * before output files are truncated); requests wait until createApiServer(...).listen serves on it.
  */
 export async function bindApiPort(host: string, port: number, server: Server = createServer()): Promise<Server> {
-  server.on('request', answerNotReady);
+  holdUntilServing(server);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -211,8 +258,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       await started;
       if (!server.listening) await bindApiPort(host, port, server);
       server.maxConnections = MAX_CONNECTIONS;
-      server.off('request', answerNotReady);
-      if (!isServing) server.on('request', handler as NonNullable<typeof handler>);
+      if (!isServing) {
+        const serve = handler as NonNullable<typeof handler>;
+        server.on('request', serve);
+        serveHeld(server, serve);
+      }
       isServing = true;
       return addressOf(server);
     },

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { get as httpGet } from 'node:http';
+import { get as httpGet, type Server } from 'node:http';
 import { LmdbResultsHistory } from '../../../src/adapters/history/lmdb-history.js';
 import { withHistory } from '../../../src/adapters/history/history-sink.js';
 import { MemoryStore } from '../../../src/adapters/checkpoint-stores/memory-store.js';
@@ -39,6 +39,8 @@ export interface JobOptions {
   readonly feedCapacity?: number;
   readonly logger?: Logger;
   readonly streams?: { maxStreams?: number; heartbeatMs?: number; stallMs?: number };
+  /** A server bound already (bindApiPort), as `tally run` binds its port first. */
+  readonly server?: Server;
 }
 
 export interface RunningJob {
@@ -114,6 +116,7 @@ export async function startJob(options: JobOptions = {}): Promise<RunningJob> {
     emit: spec.emit,
     logger,
     ...(options.streams === undefined ? {} : { streams: options.streams }),
+    ...(options.server === undefined ? {} : { server: options.server }),
   });
   const address = await api.listen('127.0.0.1', 0);
   const control = runner.control;
