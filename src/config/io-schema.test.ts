@@ -52,6 +52,11 @@ describe('file sink', () => {
   it('names what is wrong with a partitioned file sink', () => {
     expect(problemsOf({ type: 'file', path: 'out', rollSize: 100 })).toEqual(['sink.rollSize: must be from 1 KiB to 1 GiB (a part is held in memory until it is rolled), found 100 bytes']);
     expect(problemsOf({ type: 'file', path: 'out', rollSize: '1.5GiB' })).toEqual(['sink.rollSize: must be from 1 KiB to 1 GiB (a part is held in memory until it is rolled), found 1,610,612,736 bytes']);
+    expect(problemsOf({ type: 'file', path: 'out', format: 'parquet', rollSize: '512MiB' })).toEqual([
+      'sink.rollSize: must be at most 256 MiB for Parquet (a part is held in memory as columns, several times its size, until it is rolled), found 536,870,912 bytes',
+    ]);
+    expect(specOf({ type: 'file', path: 'out', format: 'parquet', rollSize: '256MiB' }).sink).toMatchObject({ format: 'parquet', rollSizeBytes: 256 * MIB });
+    expect(specOf({ type: 'file', path: 'out', rollSize: '512MiB' }).sink).toMatchObject({ format: 'ndjson', rollSizeBytes: 512 * MIB });
     expect(problemsOf({ type: 'file', path: 'out', rollSize: '64 parsecs' })).toEqual([
       'sink.rollSize: "64 parsecs" is not a size: a whole number of bytes, or a number with a unit (KiB, MiB, GiB, KB, MB, GB), e.g. 64MiB',
     ]);

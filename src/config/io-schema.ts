@@ -93,6 +93,7 @@ function generatorBackfillIsValid(backfillMs: number, realtime: boolean, startTi
 // File sink: one NDJSON file, or partitioned part files in a store
 
 export const PARTITIONED_SINK_DEFAULTS = { format: 'ndjson', rollSizeBytes: 64 * 1_048_576 } as const;
+const MAX_PARQUET_ROLL_BYTES = 256 * 1_048_576;
 const ROLL_SIZE_LIMITS = { min: 1_024, max: 1_073_741_824 } as const;
 const PART_FORMATS = ['ndjson', 'parquet'] as const;
 
@@ -165,6 +166,11 @@ function toFileSink(sink: z.output<typeof fileSinkObject>, ctx: z.core.$Refineme
   if (!isUrl && !hasOptions && sink.partitioned !== true) return { type: 'file', path: sink.path };
   const url = partitionedStoreUrl(sink.path, ctx);
   if (url === null) return z.NEVER;
+  if (sink.format === 'parquet' && sink.rollSize !== undefined && sink.rollSize > MAX_PARQUET_ROLL_BYTES) {
+    // A Parquet part is held as column arrays of JS values until it is encoded: several times its size.
+    fail(ctx, `must be at most 256 MiB for Parquet (a part is held in memory as columns, several times its size, until it is rolled), found ${formatCount(sink.rollSize)} bytes`, ['rollSize']);
+    return z.NEVER;
+  }
   return {
     type: 'file',
     partitioned: true,
