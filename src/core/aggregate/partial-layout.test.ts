@@ -88,6 +88,12 @@ describe('PartialLayout', () => {
     expect(mover.isNew({ filter: SHOP, aggregations: [count] })).toBe(true);
   });
 
+  it('refuses aggregations it cannot compute, for the job and for a window alike', () => {
+    expect(() => new PartialLayout([{ filter: null, aggregations: [count] }, { filter: SHOP, aggregations: [{ fn: 'sum', field: null }] }])).toThrow(/sum needs a field/);
+    expect(() => new PartialLayout([{ filter: null, aggregations: [] }])).toThrow(/at least one aggregation/);
+    expect(() => new AggregatePlan([{ fn: 'median' as never, field: 'value' }])).toThrow(/unknown aggregation median/);
+  });
+
   it('lists every output name of a job: the job\u2019s first, then those only some windows have', () => {
     expect(allOutputNames([{}, { aggregations: [count, max('duration_ms')] }, { aggregations: [sum('value')] }], [count, sum('value')])).toEqual(['count', 'sum_value', 'max_duration_ms']);
   });

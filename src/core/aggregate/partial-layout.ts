@@ -3,9 +3,21 @@
 import { EngineError } from '../errors.js';
 import type { FieldValue } from '../event/click-event.js';
 import { compileFilter } from '../filter/index.js';
-import { fieldLowerer, type Partial, type ResultValues } from './aggregate-plan.js';
-import { outputName, type AggregationSpec } from './aggregation-spec.js';
-import { addMoment, EMPTY_MOMENTS, mergeMoments, MOMENT_SLOTS } from './moments.js';
+import type { Partial, ResultValues } from './aggregate-plan.js';
+import { AGGREGATE_FUNCTIONS, outputName, type AggregationSpec } from './aggregation-spec.js';
+import {
+  addMoment,
+  EMPTY_MOMENTS,
+  mergeMoments,
+  MOMENT_SLOTS,
+  momentsCount,
+  momentsMax,
+  momentsMean,
+  momentsMin,
+  momentsStdev,
+  momentsTotal,
+  momentsVariance,
+} from './moments.js';
 
 type Fields = Readonly<Record<string, FieldValue>>;
 
@@ -43,7 +55,7 @@ export interface WindowOutputs {
  * with the fields its windows aggregate. Moments of a field answer count, sum, mean, min, max,
  * variance and stdev of it, so windows that differ only in their aggregations share a channel and
  * slices stay shared by all windows: an event still updates one partial per key. A job without
- * window filters has one channel, and the partial is laid out as AggregatePlan lays it out.
+ * window filters has one channel: that is AggregatePlan.
  *
  * Routing: the channel filters are run once per event by `route`, and `add` then adds the event to
  * the channels it passed (every channel when there are no window filters). `add` reads the route of
@@ -61,6 +73,7 @@ export class PartialLayout {
   constructor(needs: readonly WindowNeeds[]) {
     const fieldsOf = new Map<string | null, string[]>();
     for (const need of needs) {
+      checkAggregations(need.aggregations);
       let fields = fieldsOf.get(need.filter);
       if (fields === undefined) fieldsOf.set(need.filter, (fields = []));
       for (const a of need.aggregations) if (a.field !== null && !fields.includes(a.field)) fields.push(a.field);
@@ -205,6 +218,28 @@ export class PartialLayout {
       isNew: (needs) =>
         newBlocks.has(blockId(needs.filter, null)) || needs.aggregations.some((a) => a.field !== null && newBlocks.has(blockId(needs.filter, a.field))),
     };
+  }
+}
+
+/** Reads one aggregate of a field from the moments at offset o of a partial. */
+function fieldLowerer(fn: AggregationSpec['fn'], o: number): (p: Partial) => number | null {
+  switch (fn) {
+    case 'count': return (p) => momentsCount(p, o);
+    case 'sum': return (p) => momentsTotal(p, o);
+    case 'mean': return (p) => momentsMean(p, o);
+    case 'min': return (p) => momentsMin(p, o);
+    case 'max': return (p) => momentsMax(p, o);
+    case 'variance': return (p) => momentsVariance(p, o);
+    case 'stdev': return (p) => momentsStdev(p, o);
+  }
+}
+
+/** Aggregations the engine can compute (the job file's checks say the same, with better messages). */
+function checkAggregations(specs: readonly AggregationSpec[]): void {
+  if (specs.length === 0) throw new EngineError('CONFIG_INVALID_AGGREGATION', 'at least one aggregation is needed');
+  for (const spec of specs) {
+    if (!AGGREGATE_FUNCTIONS.includes(spec.fn)) throw new EngineError('CONFIG_INVALID_AGGREGATION', `unknown aggregation ${String(spec.fn)}`);
+    if (spec.field === null && spec.fn !== 'count') throw new EngineError('CONFIG_INVALID_AGGREGATION', `${spec.fn} needs a field`);
   }
 }
 

@@ -66,7 +66,7 @@ export function reconfigure(old: WindowAggregator, spec: PipelineSpec): Reconfig
     if (changed.has(w.name) && (w.kind === 'count' || w.kind === 'global') && !(isReadChange(w) && completeAfter === Number.NEGATIVE_INFINITY)) {
       throw new EngineError(
         'CONFIG_INVALID_WINDOW',
-        `${w.name}: ${w.kind} windows count from the start of the input, so they cannot be added or changed while the job runs (add it to the job file)${before.has(w.name) ? '; their aggregations can change when they read only fields the job aggregates already and no earlier change added a filter or field' : ''}`,
+        `${w.name}: ${w.kind} windows count from the start of the input, so they cannot be added or changed while the job runs (add it to the job file)${before.has(w.name) ? '; their aggregations can change when they read only fields the job aggregates already and no earlier change set a filter (of the job or of a window) or added a field' : ''}`,
         { path: 'windows' },
       );
     }

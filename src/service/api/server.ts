@@ -101,6 +101,8 @@ function holdUntilServing(server: Server): void {
         answerNotReady(request, response);
       }, HOLD_MS),
     };
+    // A job that fails before it serves must not be kept alive by a waiting request.
+    entry.timer.unref();
     held.add(entry);
   };
   holders.set(server, { listener, held });
