@@ -90,13 +90,12 @@ function resumes(job: JobSpec): boolean {
 }
 
 /**
- * With checkpoints, a file output holds only what stored checkpoints cover (two-phase commit);
- * without, or with a Kafka source, it is written as results come (appended to with Kafka).
+ * With checkpoints, a file output holds only what stored checkpoints cover (two-phase commit; with
+ * a Kafka source, of checkpoints whose positions the group has committed). Without, it is written
+ * as results come (appended to with Kafka, which resumes from its commits).
  */
 function fileOutput<T>(path: string, format: (item: T) => string, job: JobSpec): Sink<T> {
-  // A consumer group's checkpoints restore per assignment, not once at the start: its file outputs
-  // are appended to as results come (docs/kafka.md), with or without checkpoints.
-  if (job.checkpoint !== null && !resumes(job)) return new CommittedFileSink(path, format);
+  if (job.checkpoint !== null) return new CommittedFileSink(path, format);
   return NdjsonStreamSink.toFile(path, format, { append: resumes(job) });
 }
 

@@ -80,11 +80,11 @@ describe('partitionedSinkProblem', () => {
     );
   });
 
-  it('refuses a kafka source, and has nothing to say about other sinks', () => {
+  it('takes a kafka source with checkpoints, and has nothing to say about other sinks', () => {
     const job = specOf({ type: 'file', path: 'out', format: 'parquet' });
-    expect(partitionedSinkProblem({ ...job, source: { type: 'kafka', brokers: ['b:9092'], topic: 't', groupId: 'g', startFrom: 'earliest', stopAtEnd: false, format: 'json', commitIntervalMs: 5_000, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, clientId: 'tally' } })).toMatch(
-      /^partitioned files are not yet written from a kafka source/,
-    );
+    const kafka = { type: 'kafka', brokers: ['b:9092'], topic: 't', groupId: 'g', startFrom: 'earliest', stopAtEnd: false, format: 'json', commitIntervalMs: 5_000, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, clientId: 'tally' } as const;
+    expect(partitionedSinkProblem({ ...job, source: kafka })).toBeNull();
+    expect(partitionedSinkProblem({ ...job, source: kafka, checkpoint: null })).toMatch(/^partitioned files \(file:\/\/out\) are published with checkpoints/);
     expect(partitionedSinkProblem({ ...job, sink: { type: 'file', path: 'out/results.ndjson' }, checkpoint: null })).toBeNull();
     expect(partitionedSinkProblem({ ...job, sink: { type: 'stdout' }, checkpoint: null })).toBeNull();
   });

@@ -188,8 +188,7 @@ export const sinkSchema = typedUnion('sink', ['file', 'stdout', 'kafka'], 'a sin
 
 /**
  * Why a job cannot have its partitioned sink, or null: its part files are published with
- * checkpoints, so it needs a checkpoint section, and a source that restores from one at the start
- * (a consumer group restores per assignment, and its outputs are written as results come).
+ * checkpoints, so it needs a checkpoint section.
  */
 export function partitionedSinkProblem(job: Pick<JobSpec, 'sink' | 'source' | 'checkpoint'>): string | null {
   if (job.sink.type !== 'file' || job.sink.partitioned !== true) return null;
@@ -198,9 +197,6 @@ export function partitionedSinkProblem(job: Pick<JobSpec, 'sink' | 'source' | 'c
       `partitioned files (${job.sink.path}) are published with checkpoints, and the job has none: add a checkpoint section, ` +
       "e.g. checkpoint: { store: file://./state, interval: 10s }, or write one NDJSON file (sink: { type: file, path: results.ndjson })"
     );
-  }
-  if (job.source.type === 'kafka') {
-    return 'partitioned files are not yet written from a kafka source: its checkpoints restore per partition assignment. Use a file or generator source, or write one NDJSON file';
   }
   return null;
 }

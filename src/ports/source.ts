@@ -104,9 +104,10 @@ export interface Source {
   batches(): AsyncIterable<RawBatch | Assignment>;
   /**
    * Commits positions (sources with a consumer group). A commit made stale by a rebalance is
-   * skipped, not an error: the new owner reads again from the previous commit.
+   * skipped, not an error: the new owner reads again from the previous commit. Resolves false when
+   * skipped (nothing of it was committed), true or nothing when committed.
    */
-  commit?(commits: readonly PartitionCommit[]): Promise<void>;
+  commit?(commits: readonly PartitionCommit[]): Promise<boolean | void>;
   /**
    * Sources that can resume from a checkpoint: before batches() is called, makes reading start at a
    * position an earlier batch gave as `resumeAfter`. Throws (SOURCE_UNREACHABLE) when the input no

@@ -13,9 +13,10 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { ResultsHistory } from '../ports/results-history.js';
 import { isCommittable, type CommittableSink, type Sink, type SinkCommit } from '../ports/sink.js';
-import type { Assignment, PartitionProgress, RawBatch, ResumePosition, Source } from '../ports/source.js';
+import type { Assignment, PartitionCommit, PartitionProgress, RawBatch, ResumePosition, Source } from '../ports/source.js';
 import { jobFingerprint, type CheckpointCoordinator, type CheckpointStatus } from './checkpoint/checkpoint-coordinator.js';
 import type { CheckpointManifest } from './checkpoint/manifest.js';
+import { findDecided, isCurrent } from './checkpoint/group-commits.js';
 import type { CheckpointReport, JobControl, WindowCodec } from './job-control.js';
 import { applyExactFrom, JobHandle, specAfter, type StoredChange } from './job-handle.js';
 import { LatencyBuckets } from './observe/latency-histogram.js';
@@ -150,6 +151,16 @@ export class JobRunner {
   private hasAssignment = false;
   /** Where the source goes on after the last batch processed (sources that can resume). */
   private resumePosition: ResumePosition | null = null;
+  /**
+   * A consumer group's job with checkpoints and committed file outputs: positions are committed
+   * with checkpoints (not every commitInterval), and a checkpoint's outputs are published only once
+   * its positions are committed (see group-commits.ts).
+   */
+  private readonly commitsWithCheckpoints: boolean;
+  /** commitsWithCheckpoints: the outputs' records of the newest checkpoint published (null: none yet, or a fresh start). */
+  private publishedSinks: Readonly<Record<string, SinkCommit | null>> | null = null;
+  /** commitsWithCheckpoints: the outputs were brought to what the store says is published (once, at the first assignment). */
+  private outputsRecovered = false;
 
   private readonly createEngine: () => StreamEngine;
   /** The job file's definition (what checkpoints' changes start from). */
@@ -169,6 +180,7 @@ export class JobRunner {
     this.positions = new SourcePositions({ name: options.name, fingerprint: jobFingerprint(spec) }, io.logger);
     this.feed = new ResultFeedBuffer(options.feedCapacity ?? 100_000);
     this.outputNames = new AggregatePlan(spec.aggregations).outputNames;
+    this.commitsWithCheckpoints = io.source.commit !== undefined && io.checkpoints !== undefined && this.committableSinks().length > 0;
   }
 
   get engine(): StreamEngine {
@@ -355,6 +367,8 @@ export class JobRunner {
     const isUpdateMode = this.spec.emit === 'update';
     logger.info({ job: this.options.name, source: io.source.description }, 'job started');
     const commits = io.source.commit !== undefined;
+    // With committed file outputs, positions are committed with checkpoints instead.
+    const commitsAsGoing = commits && !this.commitsWithCheckpoints;
     // A consumer group's checkpoints are restored per assignment (onAssignment).
     let finishedBefore = false;
     let iterator: AsyncIterator<RawBatch | Assignment> = emptyBatches();
@@ -365,7 +379,7 @@ export class JobRunner {
       let every = Number.POSITIVE_INFINITY;
       if (isUpdateMode) every = this.options.updateIntervalMs;
       if (this.lastSeenAt.size >= 2) every = Math.min(every, this.spec.time.idleTimeoutMs);
-      if (commits) every = Math.min(every, commitEvery);
+      if (commitsAsGoing) every = Math.min(every, commitEvery);
       if (io.checkpoints !== undefined) every = Math.min(every, io.checkpoints.options.intervalMs);
       return Number.isFinite(every) ? every : null;
     };
@@ -380,7 +394,7 @@ export class JobRunner {
       }
       this.releaseIdlePartitions(now, out);
       await this.writeOutputs(out, [], []);
-      if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
+      if (commitsAsGoing && now - this.lastCommitAt >= commitEvery) await this.commit();
       if (io.checkpoints?.isDue(now) === true && this.canCheckpoint()) await this.checkpoint(io.checkpoints, false);
     };
     try {
@@ -454,7 +468,7 @@ export class JobRunner {
           lastFlush = now;
         }
         await this.writeOutputs(out, bad, late, arrivedAt, now);
-        if (commits && now - this.lastCommitAt >= commitEvery) await this.commit();
+        if (commitsAsGoing && now - this.lastCommitAt >= commitEvery) await this.commit();
         if (io.checkpoints !== undefined) {
           if (io.checkpoints.isDue(now) && this.canCheckpoint()) await this.checkpoint(io.checkpoints, false);
           // Input read ahead resolves without a turn of the event loop, so a busy job would starve
@@ -483,11 +497,13 @@ export class JobRunner {
         this.engine.flushUpdates(out);
       }
       await this.writeOutputs(out, [], []);
-      if (commits) await this.commit();
+      if (commitsAsGoing) await this.commit();
       // A last checkpoint: a stopped job goes on from here, a finished one is not run again.
       // (A consumer group's input that ended is not checkpointed: its state is then all emitted, and
-      // what the topic gets later must not meet an engine that has ended.)
-      if (io.checkpoints !== undefined && !finishedBefore && !(commits && !wasStopped) && this.canCheckpoint()) {
+      // what the topic gets later must not meet an engine that has ended. Except with committed file
+      // outputs: the last results are published by a checkpoint, which a later assignment never
+      // restores, see restoreAssignment.)
+      if (io.checkpoints !== undefined && !finishedBefore && (!commits || wasStopped || this.commitsWithCheckpoints) && this.canCheckpoint()) {
         await this.checkpoint(io.checkpoints, !wasStopped && io.source.isBounded);
       }
       this.state = wasStopped ? 'stopped' : 'finished';
@@ -550,6 +566,7 @@ export class JobRunner {
    */
   private async onAssignment(assignment: Assignment): Promise<void> {
     const { logger, clock, checkpoints } = this.io;
+    if (checkpoints !== undefined && this.commitsWithCheckpoints) await this.recoverGroupOutputs(checkpoints, assignment);
     const restored = checkpoints !== undefined && (await this.restoreAssignment(checkpoints, assignment));
     this.hasAssignment = true;
     if (!restored) {
@@ -564,6 +581,30 @@ export class JobRunner {
       { job: this.options.name, partitions: assignment.partitions.map((p) => ({ partition: p.partition, offset: p.offset, resumes: p.resume !== null })) },
       restored ? 'partitions assigned: state restored from a checkpoint of this assignment' : 'partitions assigned: reading from the committed positions',
     );
+  }
+
+  /**
+   * A consumer group's job with committed outputs, at an assignment: the outputs hold exactly what
+   * the newest published checkpoint published. At the first one, the store and the group's commits
+   * say which that is (a crash may have come between a checkpoint's commit and its publishing, which
+   * recover() then finishes); later, output written since (of state now dropped) is dropped.
+   */
+  private async recoverGroupOutputs(checkpoints: CheckpointCoordinator, assignment: Assignment): Promise<void> {
+    const { logger } = this.io;
+    await checkpoints.settle();
+    if (!this.outputsRecovered) {
+      const { manifest, newestId } = await findDecided(checkpoints.repository, assignment);
+      checkpoints.continueAfter(newestId);
+      this.publishedSinks = manifest?.sinks ?? null;
+      if (manifest !== null) checkpoints.keepFrom = manifest.id;
+      if (manifest === null && newestId > 0) {
+        logger.warn({ job: this.options.name, store: checkpoints.repository.store.description }, 'no stored checkpoint has its positions committed in the group: the file outputs start empty');
+      } else if (manifest !== null) {
+        logger.info({ job: this.options.name, checkpoint: manifest.id }, 'file outputs brought to what this checkpoint published');
+      }
+      this.outputsRecovered = true;
+    }
+    for (const [name, sink] of this.committableSinks()) await sink.recover(this.publishedSinks?.[name] ?? null, checkpoints.upcomingId);
   }
 
   /** A consumer group's state belongs to its assignment: none is checkpointed before the first one. */
@@ -583,7 +624,11 @@ export class JobRunner {
     const partitions = assignment.partitions.map((p) => p.partition).sort((a, b) => a - b);
     checkpoints.useScope(`partitions-${partitions.join('-')}`);
     // The definition now may have changed since that checkpoint: restore its own, then change it to today's.
-    const restored = await checkpoints.restore((manifest) => this.definitionOf(manifest));
+    // With committed outputs only a checkpoint whose positions are the group's: its outputs are the
+    // ones published, and no other owner went on since. One of a finished run is never restored (its
+    // engine has ended); the group's commits then say where to go on.
+    const wanted = this.commitsWithCheckpoints ? (m: CheckpointManifest) => !m.finished && isCurrent(m, assignment) : undefined;
+    const restored = await checkpoints.restore((manifest) => this.definitionOf(manifest), wanted);
     const encoded = restored?.manifest.positions as EncodedPositions | null | undefined;
     if (restored === null || encoded === null || encoded === undefined) return false;
     const covered = new Set(encoded.progress.map((p) => p.partition));
@@ -714,6 +759,8 @@ export class JobRunner {
         sinks[name] = null;
       }
     }
+    // Taken with the state: what the group is told once the checkpoint is stored.
+    const groupCommits = this.commitsWithCheckpoints ? this.positions.commits(engine) : null;
     const pauseMs = performance.now() - started;
     const gauges = engine.gauges();
     const stats = engine.stats;
@@ -731,6 +778,7 @@ export class JobRunner {
         snapshotFormat: SNAPSHOT_FORMAT_VERSION,
         source: { description: io.source.description, position: this.resumePosition },
         positions: io.source.commit === undefined ? null : this.positions.encode(),
+        ...(groupCommits === null ? {} : { commits: groupCommits }),
         sinks,
         counters: { records: this.records, blankLines: this.blankLines, badRecords: this.badRecords },
         summary: { ...gauges, events: stats.events, results: stats.results, lateRecords: stats.lateRecords, badRecords: this.badRecords },
@@ -739,7 +787,8 @@ export class JobRunner {
         // A copy: the manifest is written after the state, and a change may come meanwhile.
         changes: [...this.definitionChanges],
       },
-      async () => {
+      async (stored) => {
+        if (groupCommits !== null && !(await this.commitGroupPositions(checkpoints, id, groupCommits, sinks, stored))) return;
         for (const [name, c] of committable) {
           const commit = sinks[name];
           if (commit !== null && commit !== undefined) await c.commit(commit);
@@ -751,6 +800,30 @@ export class JobRunner {
     void written.finally(() => this.chunkPool.give(chunks)).catch(() => undefined);
     if (isFinal) await written;
     return { written };
+  }
+
+  /**
+   * Commits a stored checkpoint's positions to the group: the decision to publish its outputs.
+   * False when they are not committed: the outputs wait for the next checkpoint (they are in its
+   * record too), or are dropped at the reassignment that made the commit stale.
+   */
+  private async commitGroupPositions(checkpoints: CheckpointCoordinator, id: number, commits: readonly PartitionCommit[], sinks: Record<string, SinkCommit | null>, stored: boolean): Promise<boolean> {
+    const { logger, source } = this.io;
+    if (!stored) return false;
+    let committed: boolean;
+    try {
+      committed = (await source.commit?.(commits)) !== false;
+    } catch (error) {
+      logger.warn({ job: this.options.name, checkpoint: id, err: error }, 'checkpoint stored, but its positions could not be committed: its outputs are published with the next checkpoint');
+      return false;
+    }
+    if (!committed) {
+      logger.info({ job: this.options.name, checkpoint: id }, 'checkpoint stored, but its partitions were reassigned before its positions were committed: its outputs are dropped, their new owners compute them again');
+      return false;
+    }
+    this.publishedSinks = sinks;
+    checkpoints.keepFrom = id;
+    return true;
   }
 
   /** Processing time of the last batch per partition, for the idle timeout. */

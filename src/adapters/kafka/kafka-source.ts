@@ -170,14 +170,16 @@ export class KafkaSource implements Source {
     this.handoff.close();
   }
 
-  async commit(commits: readonly PartitionCommit[]): Promise<void> {
+  async commit(commits: readonly PartitionCommit[]): Promise<boolean> {
     // A rebalance since the job took its assignment: the partitions' new owners read from the last commit.
-    if (this.takenGeneration !== this.generation) return;
-    const mine = commits.filter((c) => this.assigned.has(c.partition));
-    if (mine.length === 0) return;
+    if (this.takenGeneration !== this.generation) return false;
+    // All or nothing: a checkpoint's output is published only when all its positions are committed.
+    if (commits.some((c) => !this.assigned.has(c.partition))) return false;
+    if (commits.length === 0) return true;
     await this.consumer.commitOffsets(
-      mine.map((c) => ({ topic: this.options.topic, partition: c.partition, offset: String(c.offset), metadata: encodeResumePoint(c.resume) })),
+      commits.map((c) => ({ topic: this.options.topic, partition: c.partition, offset: String(c.offset), metadata: encodeResumePoint(c.resume) })),
     );
+    return true;
   }
 
   async close(): Promise<void> {

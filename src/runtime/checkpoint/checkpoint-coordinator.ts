@@ -99,9 +99,10 @@ export class CheckpointCoordinator {
    * `specOf` gives the definition a checkpoint must have been taken with (the job file's, changed
    * as the checkpoint's manifest says the job was changed while running).
    */
-  async restore(specOf: PipelineSpec | ((manifest: CheckpointManifest) => PipelineSpec)): Promise<Restored | null> {
+  async restore(specOf: PipelineSpec | ((manifest: CheckpointManifest) => PipelineSpec), wanted?: (manifest: CheckpointManifest) => boolean): Promise<Restored | null> {
     const entries = await this.repository.list();
-    this.nextId = (entries[entries.length - 1]?.id ?? 0) + 1;
+    // Never back: ids stay unique within a run across scopes (committed outputs name their parts by them).
+    this.continueAfter(entries[entries.length - 1]?.id ?? 0);
     // The first checkpoint comes one interval after the start, not at the first batch.
     this.lastStartedAt = this.clock.now();
     let engine: WindowAggregator | null = null;
@@ -115,7 +116,7 @@ export class CheckpointCoordinator {
         );
       }
       engine = restoreSnapshot(spec, state);
-    });
+    }, wanted);
     this.skipped = skipped;
     for (const s of skipped) this.logger.warn({ checkpoint: s.id, reason: s.reason }, 'checkpoint damaged or incomplete: using an older one');
     if (loaded === null || engine === null) return null;
@@ -130,6 +131,22 @@ export class CheckpointCoordinator {
   useScope(scope: string | null): void {
     if (scope !== this.repository.scope) this.repository = this.repository.withScope(scope);
   }
+
+  /** Ids from now on come after `id`. */
+  continueAfter(id: number): void {
+    this.nextId = Math.max(this.nextId, id + 1);
+  }
+
+  /** The id the next checkpoint will take. */
+  get upcomingId(): number {
+    return this.nextId;
+  }
+
+  /**
+   * Complete checkpoints from this id on are not pruned (committed outputs of a consumer group's
+   * job: the newest checkpoint whose outputs are published must stay while newer ones wait).
+   */
+  keepFrom = Number.POSITIVE_INFINITY;
 
   /** A checkpoint is due (none is being written, and the interval has passed since the last start). */
   isDue(now: number): boolean {
@@ -147,7 +164,7 @@ export class CheckpointCoordinator {
    * `publishAnyway`, also when storing failed: output of a finished run is complete, and a restart
    * from the previous checkpoint cuts it back and computes it again). Resolves true when stored.
    */
-  launch(id: number, chunks: Uint8Array[], fields: ManifestFields, publish: () => Promise<void>, publishAnyway = false): Promise<boolean> {
+  launch(id: number, chunks: Uint8Array[], fields: ManifestFields, publish: (stored: boolean) => Promise<void>, publishAnyway = false): Promise<boolean> {
     const started = performance.now();
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     const run = async (): Promise<boolean> => {
@@ -165,7 +182,7 @@ export class CheckpointCoordinator {
       }
       if (stored || publishAnyway) {
         try {
-          await publish();
+          await publish(stored);
         } catch (error) {
           // The output stays pending: the next checkpoint publishes it with its own.
           this.logger.error({ checkpoint: id, err: error }, 'output of a stored checkpoint could not be published: will try again with the next checkpoint');
@@ -177,7 +194,7 @@ export class CheckpointCoordinator {
       this.last = { id, completedAtMs: this.clock.now(), bytes, pauseMs: fields.pauseMs, writeMs };
       this.logger.info({ checkpoint: id, bytes, pauseMs: round(fields.pauseMs), writeMs: round(writeMs), publishMs: round(publishMs) }, 'checkpoint stored');
       try {
-        const deleted = await this.repository.prune(this.options.retain, id);
+        const deleted = await this.repository.prune(this.options.retain, id, this.keepFrom);
         if (deleted.length > 0) this.logger.info({ deleted }, 'older checkpoints deleted');
       } catch (error) {
         this.logger.warn({ err: error }, 'older checkpoints could not be deleted: will try again after the next checkpoint');

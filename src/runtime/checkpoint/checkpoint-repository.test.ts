@@ -343,6 +343,12 @@ describe.each(harnesses)('CheckpointRepository on %s', (_name, open) => {
       expect(await repo.prune(1, 7)).toEqual([]);
     });
 
+    it('keeps complete checkpoints from keepFrom on (the newest published one, while newer ones wait), but not incomplete ones', async () => {
+      await layout();
+      expect(await repo.prune(1, 7, 4)).toEqual([1, 2, 3, 6]);
+      expect((await repo.list()).map((e) => e.id)).toEqual([4, 5, 7, 8, 9]);
+    });
+
     it('keeps an incomplete checkpoint newer than latest (it may be being written)', async () => {
       await repo.write(1, stateOf(1), fieldsOf(1));
       await repo.write(2, stateOf(2), fieldsOf(2));

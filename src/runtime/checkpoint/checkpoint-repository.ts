@@ -62,12 +62,16 @@ export class CheckpointRepository {
       .map(([id, objects]) => ({ id, objects, hasManifest: objects.some((o) => o.key === checkpointKeys(id, this.scope).manifest) }));
   }
 
-  /** Reads and checks one checkpoint: its manifest's checksum, then its state's size and sha256. */
-  async load(id: number): Promise<LoadedCheckpoint> {
-    const keys = checkpointKeys(id, this.scope);
-    const manifestBytes = await this.store.get(keys.manifest);
+  /** Reads and checks one checkpoint's manifest (its checksum), not its state. */
+  async loadManifest(id: number): Promise<CheckpointManifest> {
+    const manifestBytes = await this.store.get(checkpointKeys(id, this.scope).manifest);
     if (manifestBytes === null) throw new EngineError('SNAPSHOT_CORRUPT', `checkpoint ${id} has no manifest (its writing did not finish)`);
-    const manifest = decodeManifest(manifestBytes, id);
+    return decodeManifest(manifestBytes, id);
+  }
+
+  /** Reads and checks one checkpoint: its manifest's checksum, then its state's size and sha256. */
+  async load(id: number, known?: CheckpointManifest): Promise<LoadedCheckpoint> {
+    const manifest = known ?? (await this.loadManifest(id));
     const state = await this.store.get(manifest.state.key);
     if (state === null) throw new EngineError('SNAPSHOT_CORRUPT', `checkpoint ${id} has no state file ${manifest.state.key}`);
     if (state.length !== manifest.state.bytes) {
@@ -80,14 +84,20 @@ export class CheckpointRepository {
   /**
    * The newest checkpoint that passes the checks and `accept` (which may throw SNAPSHOT_CORRUPT for
    * a state that does not decode), and the newer ones passed over with why. Errors other than
-   * corruption (a store that cannot be read, a job that changed) are thrown.
+   * corruption (a store that cannot be read, a job that changed) are thrown. Checkpoints whose
+   * manifest `wanted` refuses are passed over without reading their state, and not reported.
    */
-  async loadLatest(accept: (loaded: LoadedCheckpoint) => void = () => {}): Promise<{ loaded: LoadedCheckpoint | null; skipped: SkippedCheckpoint[] }> {
+  async loadLatest(
+    accept: (loaded: LoadedCheckpoint) => void = () => {},
+    wanted: (manifest: CheckpointManifest) => boolean = () => true,
+  ): Promise<{ loaded: LoadedCheckpoint | null; skipped: SkippedCheckpoint[] }> {
     const skipped: SkippedCheckpoint[] = [];
     const entries = (await this.list()).reverse();
     for (const entry of entries) {
       try {
-        const loaded = await this.load(entry.id);
+        const manifest = await this.loadManifest(entry.id);
+        if (!wanted(manifest)) continue;
+        const loaded = await this.load(entry.id, manifest);
         accept(loaded);
         return { loaded, skipped };
       } catch (error) {
@@ -130,14 +140,15 @@ export class CheckpointRepository {
 
   /**
    * Keeps the `retain` newest complete checkpoints up to `latestId` and deletes older ones, and
-   * incomplete ones older than it (left by crashes). Returns the ids deleted.
+   * incomplete ones older than it (left by crashes). Complete ones from `keepFrom` on are kept too
+   * (the newest one whose outputs are published, while newer ones wait for theirs). Returns the ids deleted.
    */
-  async prune(retain: number, latestId: number): Promise<number[]> {
+  async prune(retain: number, latestId: number, keepFrom = Number.POSITIVE_INFINITY): Promise<number[]> {
     const entries = await this.list();
     const kept = new Set(entries.filter((e) => e.hasManifest && e.id <= latestId).slice(-retain).map((e) => e.id));
     const deleted: number[] = [];
     for (const entry of entries) {
-      if (entry.id >= latestId || kept.has(entry.id)) continue;
+      if (entry.id >= latestId || kept.has(entry.id) || (entry.hasManifest && entry.id >= keepFrom)) continue;
       await this.delete(entry);
       deleted.push(entry.id);
     }

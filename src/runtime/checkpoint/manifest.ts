@@ -58,6 +58,12 @@ export interface CheckpointManifest {
   readonly sinks: Readonly<Record<string, SinkCommit | null>>;
   /** Sources with a consumer group: the positions per partition (SourcePositions), null otherwise. */
   readonly positions?: unknown;
+  /**
+   * A consumer group's job with committed file outputs: the positions this checkpoint commits to
+   * the group once stored (PartitionCommit[]). Its outputs are published only once they are
+   * committed, so a checkpoint whose commits are the group's is one whose outputs are published.
+   */
+  readonly commits?: readonly unknown[];
   /** The runner's totals, carried on by a restored run. */
   readonly counters: { readonly records: number; readonly blankLines: number; readonly badRecords: number };
   /** What the state held, for `tally checkpoints inspect` (not needed to restore). */
