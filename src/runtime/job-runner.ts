@@ -788,7 +788,7 @@ export class JobRunner {
         changes: [...this.definitionChanges],
       },
       async (stored) => {
-        if (groupCommits !== null && !(await this.commitGroupPositions(checkpoints, id, groupCommits, sinks, stored))) return;
+        if (groupCommits !== null && !(await this.commitGroupPositions(checkpoints, id, groupCommits, sinks, stored, isFinal))) return;
         for (const [name, c] of committable) {
           const commit = sinks[name];
           if (commit !== null && commit !== undefined) await c.commit(commit);
@@ -807,14 +807,29 @@ export class JobRunner {
    * False when they are not committed: the outputs wait for the next checkpoint (they are in its
    * record too), or are dropped at the reassignment that made the commit stale.
    */
-  private async commitGroupPositions(checkpoints: CheckpointCoordinator, id: number, commits: readonly PartitionCommit[], sinks: Record<string, SinkCommit | null>, stored: boolean): Promise<boolean> {
+  private async commitGroupPositions(
+    checkpoints: CheckpointCoordinator,
+    id: number,
+    commits: readonly PartitionCommit[],
+    sinks: Record<string, SinkCommit | null>,
+    stored: boolean,
+    isFinal: boolean,
+  ): Promise<boolean> {
     const { logger, source } = this.io;
-    if (!stored) return false;
+    // The run's last checkpoint: nothing comes after it to publish its outputs, until the job runs again.
+    const unpublished = (): void => {
+      if (isFinal) logger.error({ job: this.options.name, checkpoint: id }, 'the last results are not published (the last checkpoint was not stored, or its positions not committed): run the job again to compute and publish them');
+    };
+    if (!stored) {
+      unpublished();
+      return false;
+    }
     let committed: boolean;
     try {
       committed = (await source.commit?.(commits)) !== false;
     } catch (error) {
       logger.warn({ job: this.options.name, checkpoint: id, err: error }, 'checkpoint stored, but its positions could not be committed: its outputs are published with the next checkpoint');
+      unpublished();
       return false;
     }
     if (!committed) {
