@@ -1,7 +1,7 @@
 // Runs one Kafka benchmark step in this process — producing the input, a plain consumer, or a whole
 // job — and prints one JSON line. Every rate is timed from the group join, never through it.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import type { EachBatchPayload } from 'kafkajs';
 import { splitLines } from '../src/adapters/sources/ndjson-lines.js';
@@ -47,6 +47,8 @@ export interface KafkaMeasurement {
   readonly readMs: number | null;
   /** CPU time of the process (every thread: main, GC, workers) over `ms`; less noisy than `ms` on a shared machine. */
   readonly cpuMs: number;
+  /** CPU time of the process's main thread alone (the job's thread) over `ms` (null where Linux's schedstat is missing). */
+  readonly mainCpuMs: number | null;
   readonly maxRssMb: number;
 }
 
@@ -101,13 +103,16 @@ async function consume(config: KafkaRunConfig, scenario: KafkaScenario): Promise
   const consumer = client(config.brokers).consumer({ groupId: config.groupId, maxWaitTimeInMs: 1_000 });
   let joinedAt: number | null = null;
   let joinedCpu: NodeJS.CpuUsage | undefined;
+  let joinedMainCpu: number | null = null;
   let firstBatchAt: number | null = null;
   let endAt = 0;
   let cpuMs = 0;
+  let mainCpuMs: number | null = null;
   let records = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joinedAt ??= performance.now();
     joinedCpu ??= process.cpuUsage();
+    joinedMainCpu ??= mainThreadCpu();
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [config.topic], fromBeginning: true });
@@ -128,6 +133,7 @@ async function consume(config: KafkaRunConfig, scenario: KafkaScenario): Promise
       if (records >= config.messages && endAt === 0) {
         endAt = performance.now();
         cpuMs = cpuMsSince(joinedCpu);
+        mainCpuMs = mainThreadCpuMsSince(joinedMainCpu);
         resolve();
       }
     };
@@ -136,14 +142,15 @@ async function consume(config: KafkaRunConfig, scenario: KafkaScenario): Promise
   await consumer.disconnect();
   if (joinedAt === null || firstBatchAt === null) throw new Error('no group join seen');
   if (records !== config.messages) throw new Error(`read ${records} messages, the topic has ${config.messages}`);
-  return { name: scenario.name, records, results: 0, ms: endAt - joinedAt, startMs: firstBatchAt - joinedAt, readMs: null, cpuMs, maxRssMb: maxRssMb() };
+  return { name: scenario.name, records, results: 0, ms: endAt - joinedAt, startMs: firstBatchAt - joinedAt, readMs: null, cpuMs, mainCpuMs, maxRssMb: maxRssMb() };
 }
 
 /** The job's own log lines, timed; warnings and errors go on to standard error. */
 class TimingLogger implements Logger {
   readonly seen = new Map<string, number>();
-  /** CPU usage at the group join. */
+  /** CPU usage at the group join, of the process and of its main thread. */
   joinedCpu: NodeJS.CpuUsage | undefined;
+  joinedMainCpu: number | null = null;
   info(_fields: Record<string, unknown>, message: string): void {
     this.note(message);
   }
@@ -162,7 +169,10 @@ class TimingLogger implements Logger {
   private note(message: string): void {
     if (this.seen.has(message)) return;
     this.seen.set(message, performance.now());
-    if (message === JOINED) this.joinedCpu = process.cpuUsage();
+    if (message === JOINED) {
+      this.joinedCpu = process.cpuUsage();
+      this.joinedMainCpu = mainThreadCpu();
+    }
   }
 }
 
@@ -189,6 +199,7 @@ async function runJob(config: KafkaRunConfig, scenario: KafkaScenario): Promise<
   const status = await (await buildJob(job, { logger })).run();
   const returnedAt = performance.now();
   const cpuMs = cpuMsSince(logger.joinedCpu);
+  const mainCpuMs = mainThreadCpuMsSince(logger.joinedMainCpu);
   if (status.state !== 'finished') throw new Error(`the job ended ${status.state}: ${status.error ?? ''}`);
   if (status.records !== config.messages) throw new Error(`the job read ${status.records} messages, the topic has ${config.messages}`);
   const joinedAt = logger.at(JOINED);
@@ -200,6 +211,7 @@ async function runJob(config: KafkaRunConfig, scenario: KafkaScenario): Promise<
     startMs: logger.at(ASSIGNED) - joinedAt,
     readMs: logger.at(END_REACHED) - joinedAt,
     cpuMs,
+    mainCpuMs,
     maxRssMb: maxRssMb(),
   };
 }
@@ -208,6 +220,24 @@ function cpuMsSince(start: NodeJS.CpuUsage | undefined): number {
   if (start === undefined) throw new Error('no group join seen');
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1000;
+}
+
+/**
+ * CPU time of the calling thread (the main one) so far, in ms, from Linux's schedstat (ns on the
+ * CPU); null elsewhere. Unlike process.cpuUsage() it leaves out the other threads: the consumer and
+ * producer threads, the GC's helpers.
+ */
+function mainThreadCpu(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+function mainThreadCpuMsSince(start: number | null): number | null {
+  const now = mainThreadCpu();
+  return start === null || now === null ? null : now - start;
 }
 
 function maxRssMb(): number {

@@ -34,6 +34,8 @@ export interface KafkaBenchReport {
   readonly runs: number;
   /** Best run per scenario (peak RSS: the largest of all runs), in KAFKA_SCENARIOS order. */
   readonly measurements: readonly KafkaResult[];
+  /** Every run of every scenario, in the order they ran (runs alternate scenarios: a noisy spell shows in all of them). */
+  readonly allRuns: readonly (KafkaResult & { readonly run: number })[];
   /** Wall time of the whole Kafka part, broker start to stop. */
   readonly wallMs: number;
 }
@@ -95,6 +97,7 @@ export async function runKafkaBench(root: string, logPath: string, messages: num
     );
 
     const best = new Map<string, KafkaResult>();
+    const allRuns: (KafkaResult & { readonly run: number })[] = [];
     for (let run = 0; run < runs; run++) {
       for (const scenario of KAFKA_SCENARIOS) {
         const suffix = `${scenario.name}_${run}`;
@@ -111,6 +114,12 @@ export async function runKafkaBench(root: string, logPath: string, messages: num
           for (const t of [config.resultsTopic, config.deadLetterTopic, config.lateTopic]) await broker.createTopic(t, OUTPUT_PARTITIONS);
         }
         const m = await runStep<KafkaMeasurement>(root, scenario.name, config);
+        allRuns.push({ ...m, run });
+        const mainThread = m.mainCpuMs === null ? '' : ` (the main thread ${(m.mainCpuMs / 1000).toFixed(2)} s)`;
+        say(
+          `  run ${run + 1}/${runs} ${scenario.name}: ${Math.round((m.records * 1000) / m.ms).toLocaleString('en-US')} events/s, ${(m.ms / 1000).toFixed(2)} s, ` +
+            `${(m.cpuMs / 1000).toFixed(2)} s of CPU${mainThread}, peak RSS ${Math.round(m.maxRssMb)} MB`,
+        );
         if (scenario.kind === 'job') {
           // Every result the job counted reached the topic (end offsets count what was appended, whatever retention dropped since).
           const published = (await offsetsOf(admin, config.resultsTopic)).reduce((sum, o) => sum + o.high, 0);
@@ -128,6 +137,7 @@ export async function runKafkaBench(root: string, logPath: string, messages: num
       produce: { ...produced, batchSize: PRODUCE_BATCH, retentionBytes: RETENTION_BYTES },
       runs,
       measurements: KAFKA_SCENARIOS.map((s) => best.get(s.name) as KafkaResult),
+      allRuns,
       wallMs: performance.now() - started,
     };
   } finally {

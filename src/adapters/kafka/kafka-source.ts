@@ -1,11 +1,12 @@
 // KafkaSource: a topic read through a consumer group, with positions the job commits itself.
 
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from '../../ports/logger.js';
 import type { AssignedPartition, Assignment, PartitionCommit, PartitionProgress, RawBatch, Source, SourcePosition } from '../../ports/source.js';
+import { consumerPort, ThreadConsumer } from './consumer-thread.js';
+import type { BatchControl, ConsumerPort, FetchedBatch } from './consumer-port.js';
 import { Handoff } from './handoff.js';
-import { retryTransient } from './kafka-client.js';
-import { countBefore, messageOffsets, messageTexts } from './message-text.js';
+import { kafkaConnectionOf, retryTransient } from './kafka-client.js';
 import { decodeResumePoint, encodeResumePoint } from './resume-metadata.js';
 
 export interface KafkaSourceOptions {
@@ -40,12 +41,14 @@ interface PartitionFigures {
  * commit metadata. After every rebalance kafkajs reads all assigned partitions again from their
  * committed offsets, so each group generation starts with an Assignment and the job starts its
  * state again from those positions; batches of an older generation are dropped.
+ *
+ * kafkajs runs on a thread of its own when it can (see consumerPort): the job's thread then gets
+ * each batch's values packed in one buffer, without decoding the fetch responses itself.
  */
 export class KafkaSource implements Source {
   readonly description: string;
   readonly isBounded: boolean;
-  private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly consumer: ConsumerPort;
   private readonly handoff = new Handoff<Item>(2);
   private generation = 0;
   /** The generation of the last assignment the job has taken: commits are only made for it. */
@@ -58,7 +61,6 @@ export class KafkaSource implements Source {
   /** stopAtEnd: the next offset to read per assigned partition. */
   private readonly nextOffsets = new Map<number, number>();
   private stopped = false;
-  private connected = false;
   /** Counts seekTo calls: a batch handed over across one is from before it. */
   private seeks = 0;
   /** Partitions sought to a checkpoint's offset whose first batch from there has not come yet. */
@@ -72,26 +74,23 @@ export class KafkaSource implements Source {
   /** Per assigned partition, for progress(); replaced at every group join. */
   private figures = new Map<number, PartitionFigures>();
 
+  /** `consumer`: where kafkajs runs (tests give one); by default as consumerPort decides. */
   constructor(
     kafka: Kafka,
     private readonly options: KafkaSourceOptions,
     private readonly logger: Logger,
+    consumer?: ConsumerPort,
   ) {
     this.description = `kafka topic ${options.topic} (group ${options.groupId})`;
     this.isBounded = options.stopAtEnd;
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: options.heartbeatIntervalMs,
-      allowAutoTopicCreation: true,
-      // How long a fetch waits for data: also how long stopping waits for the fetch in flight, and
-      // kafkajs sends no heartbeat while it waits.
-      maxWaitTimeInMs: 200,
-      // kafkajs gives consumers 5 retries of their own whatever the client says: a broker restart
-      // would then crash and rejoin the consumer rather than wait for the broker.
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => !this.stopped },
-    });
-    this.admin = kafka.admin();
+    const { topic, groupId, sessionTimeoutMs, heartbeatIntervalMs } = options;
+    const settings = { topic, groupId, sessionTimeoutMs, heartbeatIntervalMs, fromBeginning: options.startFrom === 'earliest' };
+    this.consumer = consumer ?? consumerPort(kafka, kafkaConnectionOf(kafka), settings, logger);
+  }
+
+  /** Whether kafkajs runs on a thread of its own (false: on the caller's thread, see consumerPort). */
+  get isThreaded(): boolean {
+    return this.consumer instanceof ThreadConsumer;
   }
 
   async *batches(): AsyncGenerator<RawBatch | Assignment> {
@@ -159,7 +158,7 @@ export class KafkaSource implements Source {
         f.skips.clear();
       }
       if (this.endOffsets !== null) this.nextOffsets.set(partition, offset);
-      this.consumer.seek({ topic, partition, offset: String(offset) });
+      this.consumer.seek(partition, offset);
     }
     this.logger.info({ topic, offsets }, 'kafka source: reading from the restored checkpoint\'s offsets');
     this.endIfDone();
@@ -167,6 +166,8 @@ export class KafkaSource implements Source {
 
   stop(): void {
     this.stopped = true;
+    // A consumer that fails from now on does not restart.
+    this.consumer.stop();
     this.handoff.close();
   }
 
@@ -176,80 +177,66 @@ export class KafkaSource implements Source {
     // All or nothing: a checkpoint's output is published only when all its positions are committed.
     if (commits.some((c) => !this.assigned.has(c.partition))) return false;
     if (commits.length === 0) return true;
-    await this.consumer.commitOffsets(
-      commits.map((c) => ({ topic: this.options.topic, partition: c.partition, offset: String(c.offset), metadata: encodeResumePoint(c.resume) })),
-    );
+    await this.consumer.commitOffsets(commits.map((c) => ({ partition: c.partition, offset: c.offset, metadata: encodeResumePoint(c.resume) })));
     return true;
   }
 
   async close(): Promise<void> {
     this.stop();
-    if (!this.connected) return;
-    this.connected = false;
-    // The consumer first: a join it finishes while disconnecting must not use a closed admin client.
-    await Promise.allSettled([this.consumer.disconnect()]);
-    await Promise.allSettled([this.admin.disconnect()]);
+    await this.consumer.disconnect();
   }
 
   private async start(): Promise<void> {
     const { topic } = this.options;
-    await this.admin.connect();
     await this.consumer.connect();
-    this.connected = true;
     if (this.options.stopAtEnd) {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
-      this.endOffsets = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+      const offsets = await this.consumer.fetchTopicOffsets();
+      this.endOffsets = new Map(offsets.map((o) => [o.partition, o.high]));
       this.logger.info({ topic, endOffsets: Object.fromEntries(this.endOffsets) }, 'kafka source: reading up to these end offsets');
     }
-    const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
-    // A batch of transaction markers only never reaches eachBatch, yet kafkajs reads past it: the
-    // next batch starts after it, and for stopAt end it counts as read.
-    this.consumer.on(END_BATCH_PROCESS, (event) => {
-      const { partition, lastOffset, batchSize, highWatermark } = event.payload;
-      if (batchSize !== 0 || !this.assigned.has(partition)) return;
-      const next = Number(lastOffset) + 1;
-      const expected = this.expectedOffsets.get(partition);
-      const f = this.figures.get(partition);
-      if (f !== undefined) {
-        f.highWatermark = Number(highWatermark);
-        this.skipOver(partition, expected ?? null, next);
-      }
-      if (next > (expected ?? Number.POSITIVE_INFINITY)) this.expectedOffsets.set(partition, next);
-      this.advanceTo(partition, next);
-    });
-    this.consumer.on(GROUP_JOIN, (event) => {
-      const generation = ++this.generation;
-      if (this.stopped) return;
-      const partitions = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
-      this.assigned = new Set(partitions);
-      // Reading starts again from the committed offsets (queueAssignment sets them).
-      this.figures = new Map(partitions.map((p) => [p, { position: null, highWatermark: null, skips: new Map() }]));
-      this.assignmentQueued = this.queueAssignment(generation, partitions).catch((error: unknown) => {
-        if (!this.stopped) this.handoff.fail(error);
-      });
-    });
-    this.consumer.on(CRASH, (event) => {
-      const { error, restart } = event.payload;
-      this.logger.warn({ topic, err: error, restart }, restart ? 'kafka source: consumer failed, restarting' : 'kafka source: consumer failed');
-      if (!restart) this.handoff.fail(error);
-    });
-    await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.startFrom === 'earliest' });
     await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: (payload) => this.onBatch(payload),
+      // A batch of transaction markers only never reaches eachBatch, yet kafkajs reads past it: the
+      // next batch starts after it, and for stopAt end it counts as read.
+      onEmptyBatch: (partition, lastOffset, highWatermark) => {
+        if (!this.assigned.has(partition)) return;
+        const next = lastOffset + 1;
+        const expected = this.expectedOffsets.get(partition);
+        const f = this.figures.get(partition);
+        if (f !== undefined) {
+          f.highWatermark = highWatermark;
+          this.skipOver(partition, expected ?? null, next);
+        }
+        if (next > (expected ?? Number.POSITIVE_INFINITY)) this.expectedOffsets.set(partition, next);
+        this.advanceTo(partition, next);
+      },
+      onGroupJoin: (assignedPartitions) => {
+        const generation = ++this.generation;
+        if (this.stopped) return;
+        const partitions = [...assignedPartitions].sort((a, b) => a - b);
+        this.assigned = new Set(partitions);
+        // Reading starts again from the committed offsets (queueAssignment sets them).
+        this.figures = new Map(partitions.map((p) => [p, { position: null, highWatermark: null, skips: new Map() }]));
+        this.assignmentQueued = this.queueAssignment(generation, partitions).catch((error: unknown) => {
+          if (!this.stopped) this.handoff.fail(error);
+        });
+      },
+      onCrash: (error, restart) => {
+        this.logger.warn({ topic, err: error, restart }, restart ? 'kafka source: consumer failed, restarting' : 'kafka source: consumer failed');
+        if (!restart) this.handoff.fail(error);
+      },
+      onBatch: (batch, control) => this.onBatch(batch, control),
     });
   }
 
   /** The committed position and resume point of every assigned partition, queued before any batch. */
   private async queueAssignment(generation: number, partitions: readonly number[]): Promise<void> {
-    const { topic, groupId } = this.options;
-    const [committed] = await retryTransient('reading the committed offsets', this.logger, () => this.admin.fetchOffsets({ groupId, topics: [topic] }), () => this.stopped);
-    const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, p]));
-    const topicOffsets = this.options.stopAtEnd ? await retryTransient('reading the topic offsets', this.logger, () => this.admin.fetchTopicOffsets(topic), () => this.stopped) : [];
+    const { topic } = this.options;
+    const committed = await retryTransient('reading the committed offsets', this.logger, () => this.consumer.fetchCommittedOffsets(), () => this.stopped);
+    const byPartition = new Map(committed.map((p) => [p.partition, p]));
+    const topicOffsets = this.options.stopAtEnd ? await retryTransient('reading the topic offsets', this.logger, () => this.consumer.fetchTopicOffsets(), () => this.stopped) : [];
     const assignment: AssignedPartition[] = partitions.map((partition) => {
       const c = byPartition.get(partition);
-      const offset = c === undefined || Number(c.offset) < 0 ? null : Number(c.offset);
+      const offset = c === undefined || c.offset < 0 ? null : c.offset;
       const resume = offset === null ? null : decodeResumePoint(c?.metadata);
       if (offset !== null && resume === null) {
         this.logger.warn({ topic, partition, offset }, 'kafka source: the committed offset has no resume point from Tally; reading on from it');
@@ -261,7 +248,7 @@ export class KafkaSource implements Source {
     for (const { partition, offset } of assignment) if (offset !== null) this.expectedOffsets.set(partition, offset);
     for (const { partition, offset } of assignment) {
       const range = topicOffsets.find((o) => o.partition === partition);
-      const start = offset ?? (range === undefined ? null : Number(this.options.startFrom === 'earliest' ? range.low : range.high));
+      const start = offset ?? (range === undefined ? null : this.options.startFrom === 'earliest' ? range.low : range.high);
       if (start !== null) this.nextOffsets.set(partition, start);
       const f = this.figures.get(partition);
       if (f !== undefined && generation === this.generation) f.position = start;
@@ -271,40 +258,39 @@ export class KafkaSource implements Source {
     this.endIfDone();
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(batch: FetchedBatch, control: BatchControl): Promise<void> {
     // Waiting for the assignment (it may wait for room behind a slow sink) must not cost the membership.
-    await this.whileHeartbeating(this.assignmentQueued, heartbeat);
+    await control.whileHeartbeating(this.assignmentQueued);
     const generation = this.generation;
-    const { topic, partition } = batch;
+    const { topic } = this.options;
+    const { partition, fetchedOffset } = batch;
     if (!this.assigned.has(partition)) return;
-    const fetchedOffset = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
     const expected = this.expectedOffsets.get(partition);
     const seeks = this.seeks;
     if (expected !== undefined && fetchedOffset !== expected) {
       this.logger.warn({ topic, partition, fetchedOffset, expected }, 'kafka source: a batch from another position than expected (a fetch older than the last rejoin): reading again from the expected offset');
-      this.consumer.seek({ topic, partition, offset: String(expected) });
+      this.consumer.seek(partition, expected);
       return;
     }
     const f = this.figures.get(partition);
     if (f !== undefined) {
-      f.highWatermark = Number(batch.highWatermark);
+      f.highWatermark = batch.highWatermark;
       // The partition's first batch (no committed offset): reading started at the offset fetched.
       f.position ??= fetchedOffset;
     }
     const end = this.endOffsets?.get(partition);
-    const messages = batch.messages;
-    const count = end === undefined ? messages.length : countBefore(messages, end);
-    if (this.stopped || !isRunning() || isStale()) return;
+    const count = end === undefined ? batch.size : batch.countBefore(end);
+    if (this.stopped || !control.isRunning() || control.isStale()) return;
     if (count === 0) {
       // Everything in it is at or past the end offset: the partition is read to its end.
-      if (batch.messages.length > 0) {
-        this.skipOver(partition, expected ?? null, Number(batch.lastOffset()) + 1);
-        this.advanceTo(partition, Number(batch.lastOffset()) + 1);
+      if (batch.size > 0) {
+        this.skipOver(partition, expected ?? null, batch.lastOffset + 1);
+        this.advanceTo(partition, batch.lastOffset + 1);
       }
       return;
     }
-    const offsetOf = messageOffsets(messages, count);
-    const records = messageTexts(messages, count);
+    const offsetOf = batch.offsets(count);
+    const records = batch.texts(count);
     const afterLast = offsetOf(count - 1) + 1;
     const item: Item = {
       generation,
@@ -315,11 +301,11 @@ export class KafkaSource implements Source {
       offsets: { first: offsetOf(0), next: afterLast, offsetOf },
     };
     // While the job is busy (a slow sink), keep the group membership alive.
-    await this.whileHeartbeating(this.handoff.push(item), heartbeat);
+    await control.whileHeartbeating(this.handoff.push(item));
     // A seekTo while the batch waited moved the position: the batch is dropped (batches()), and
     // must not move the expected offset or the stopAt-end progress.
     if (seeks !== this.seeks) return;
-    const next = Math.max(afterLast, Number(batch.lastOffset()) + 1);
+    const next = Math.max(afterLast, batch.lastOffset + 1);
     if (generation === this.generation) {
       this.expectedOffsets.set(partition, next);
       // What follows the batch's last message (markers, aborted messages) is read past with it.
@@ -362,23 +348,6 @@ export class KafkaSource implements Source {
     }
   }
 
-  /** Awaits `work`, sending a heartbeat every heartbeat interval meanwhile. */
-  private async whileHeartbeating(work: Promise<unknown>, heartbeat: () => Promise<void>): Promise<void> {
-    let done = false;
-    void work.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    while (!done) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, this.options.heartbeatIntervalMs)))]);
-      // A pending timer per batch would keep the process alive after the job ends.
-      clearTimeout(timer);
-      if (!done) await heartbeat();
-    }
-    await work;
-  }
-
   /** stopAtEnd: `partition` has been read up to `next`. */
   private advanceTo(partition: number, next: number): void {
     if (this.endOffsets === null) return;
@@ -397,6 +366,6 @@ export class KafkaSource implements Source {
     this.logger.info({ topic: this.options.topic, partitions: [...this.assigned] }, 'kafka source: reached the end offsets');
     this.handoff.close();
     // Nothing more is wanted; the consumer stays in the group until the job's last commit.
-    this.consumer.pause([{ topic: this.options.topic }]);
+    this.consumer.pause();
   }
 }

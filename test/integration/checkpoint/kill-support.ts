@@ -106,12 +106,16 @@ export async function killRepeatedly(
       timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     };
     if (killing && !afterCheckpoint) kill();
-    // However slowly the store takes its first checkpoint, the run is killed `capMs` after its start
-    // at the latest: otherwise a slow store (WebHDFS) lets a run get through the whole input.
-    const cap = killing && afterCheckpoint ? setTimeout(() => child.kill('SIGKILL'), capMs) : undefined;
+    // However slowly the store takes its first checkpoint, the run is killed `capMs` after the job
+    // started at the latest: otherwise a slow store (WebHDFS) lets a run get through the whole input.
+    // (Counted from "job started", not from the spawn: on a busy machine starting Node alone can take
+    // seconds, and a cap that ends before the first checkpoint would leave nothing to restore.)
+    let cap: NodeJS.Timeout | undefined;
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       const first = !stderr.includes('"checkpoint stored"');
+      const starting = !stderr.includes('"job started"');
       stderr += d;
+      if (killing && afterCheckpoint && starting && stderr.includes('"job started"')) cap = setTimeout(() => child.kill('SIGKILL'), capMs);
       if (killing && afterCheckpoint && first && stderr.includes('"checkpoint stored"')) kill();
     });
     const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];

@@ -3,8 +3,6 @@
 // built code is tested (a worker runs compiled JavaScript): beforeAll refuses a stale build.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,25 +14,13 @@ import { murmur2 } from '../../../dist/adapters/kafka/key-partitioner.js';
 import { LocalChannel, ThreadChannel, type BatchChannel } from '../../../dist/adapters/kafka/producer-thread.js';
 import { BatchBuilder, type EncodedBatch } from '../../../dist/adapters/kafka/record-batch.js';
 import type { Logger } from '../../../src/ports/logger.js';
+import { assertFreshKafkaBuild } from '../../support/kafka/fresh-build.js';
 import { readTopic } from '../../support/kafka/topics.js';
 
 let kafka: MockKafka;
 
-/** The kafka adapter's sources (tests aside) whose compiled file in dist/ is missing or older. */
-function staleBuilds(): string[] {
-  const srcDir = fileURLToPath(new URL('../../../src/adapters/kafka/', import.meta.url));
-  const distDir = fileURLToPath(new URL('../../../dist/adapters/kafka/', import.meta.url));
-  return readdirSync(srcDir)
-    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
-    .filter((name) => {
-      const built = join(distDir, name.replace(/\.ts$/, '.js'));
-      return !existsSync(built) || statSync(built).mtimeMs < statSync(join(srcDir, name)).mtimeMs;
-    });
-}
-
 beforeAll(async () => {
-  const stale = staleBuilds();
-  if (stale.length > 0) throw new Error(`dist/ is older than src/adapters/kafka/{${stale.join(',')}}: this suite tests the build, run \`npm run build\` first`);
+  assertFreshKafkaBuild();
   kafka = await startMockKafka({ brokers: 1, topics: { sink_delivery: 4, sink_outage: 4, sink_close_race: 4, sink_local: 4 } });
 }, 120_000);
 
