@@ -1,9 +1,10 @@
 import { chmod, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeCheckpointStoreContract } from '../../../test/contracts/checkpoint-store.contract.js';
-import { LocalDirStore, ORPHAN_TEMP_AGE_MS } from './local-dir-store.js';
+import { LocalDirStore, ORPHAN_TEMP_AGE_MS, temporaryName } from './local-dir-store.js';
 
 describeCheckpointStoreContract('local directory', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
@@ -24,8 +25,29 @@ describe('LocalDirStore', () => {
       const old = (Date.now() - ORPHAN_TEMP_AGE_MS - 60_000) / 1000;
       await utimes(orphan, old, old);
       expect((await store.list('checkpoints/')).map((o) => o.key)).toEqual(['checkpoints/chk-1/state.bin']);
-      expect(await readdir(join(dir, 'checkpoints', 'chk-2'))).toEqual([]);
+      expect(await readdir(join(dir, 'checkpoints'))).toEqual(['chk-1']);
       expect((await readdir(join(dir, 'checkpoints', 'chk-1'))).sort()).toEqual(['.~tmp-ba9876543210', 'state.bin']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deletes at once the temporaries of a process of this host that has died, with the directory they alone kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tally-store-'));
+    try {
+      const store = new LocalDirStore(dir);
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      const deadPid = Number(dead.stdout);
+      expect(deadPid).toBeGreaterThan(0);
+      await mkdir(join(dir, 'checkpoints', 'chk-3'), { recursive: true });
+      await writeFile(join(dir, 'checkpoints', 'chk-3', temporaryName(deadPid)), 'half a state');
+      // This process's own (a put in progress) and a live other process's stay.
+      const own = temporaryName();
+      const parent = temporaryName(process.ppid);
+      await writeFile(join(dir, 'checkpoints', own), 'being written');
+      await writeFile(join(dir, 'checkpoints', parent), 'being written elsewhere');
+      expect(await store.list('checkpoints/')).toEqual([]);
+      expect((await readdir(join(dir, 'checkpoints'))).sort()).toEqual([own, parent].sort());
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

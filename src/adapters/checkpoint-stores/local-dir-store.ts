@@ -1,6 +1,7 @@
 // LocalDirStore: a CheckpointStore in a local directory, durable with fsync and atomic by rename.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { EngineError } from '../../core/errors.js';
@@ -17,6 +18,32 @@ const TEMP_PREFIX = '.~tmp-';
  * mid-put): listings delete it. A write in progress touches its temporary far more often.
  */
 export const ORPHAN_TEMP_AGE_MS = 15 * 60_000;
+
+/**
+ * Temporaries are named for the host and process writing them, so that a restarted job deletes
+ * at once those of a process of this host that has died (killed mid-checkpoint), instead of
+ * leaving them, and the directories of checkpoints they keep, for ORPHAN_TEMP_AGE_MS. Another
+ * host's temporary (a shared mount) or a live process's waits for the age rule.
+ */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+export function temporaryName(pid = process.pid): string {
+  return `${TEMP_PREFIX}${HOST_TAG}-${pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** True when the temporary's writer was a process of this host that no longer runs. */
+function writerIsGone(name: string): boolean {
+  const match = /^\.~tmp-([0-9a-f]{8})-(\d+)-[0-9a-f]+$/.exec(name);
+  if (match === null || match[1] !== HOST_TAG) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false; // Alive (or a reused pid: then the age rule applies).
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 /** Out of space, too many open files, I/O trouble: a later attempt may succeed. */
 const RETRIABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY']);
@@ -35,7 +62,7 @@ export class LocalDirStore implements CheckpointStore {
   async put(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     assertStoreKey(key);
     const target = join(this.root, key);
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    const temp = join(dirname(target), temporaryName());
     await this.attempt('put', key, async () => {
       await mkdir(dirname(target), { recursive: true });
       const file = await open(temp, 'w');
@@ -96,9 +123,10 @@ export class LocalDirStore implements CheckpointStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
+    let swept = false;
     for (const entry of entries) {
       if (entry.name.startsWith(TEMP_PREFIX) && entry.isFile()) {
-        await this.sweepIfOrphan(join(dir, entry.name));
+        swept = (await this.sweepIfOrphan(join(dir, entry.name))) || swept;
         continue;
       }
       if (entry.name.includes('~')) continue;
@@ -112,12 +140,16 @@ export class LocalDirStore implements CheckpointStore {
         if (s !== null) found.push({ key, size: s.size, modifiedMs: s.mtimeMs });
       }
     }
+    // The directory of a checkpoint whose first write was cut short holds nothing else (fails, rightly, when it does).
+    if (swept && dir !== this.root) await rmdir(dir).catch(() => undefined);
   }
 
-  /** Deletes a temporary a crashed write left (it can be as large as a whole state). */
-  private async sweepIfOrphan(path: string): Promise<void> {
+  /** Deletes a temporary a crashed write left (it can be as large as a whole state). True when deleted. */
+  private async sweepIfOrphan(path: string): Promise<boolean> {
+    const name = path.slice(path.lastIndexOf(sep) + 1);
     const s = await stat(path).catch(() => null);
-    if (s !== null && Date.now() - s.mtimeMs >= ORPHAN_TEMP_AGE_MS) await rm(path, { force: true }).catch(() => undefined);
+    if (s === null || !(writerIsGone(name) || Date.now() - s.mtimeMs >= ORPHAN_TEMP_AGE_MS)) return false;
+    return rm(path, { force: true }).then(() => true, () => false);
   }
 
   private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
