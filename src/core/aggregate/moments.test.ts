@@ -1,5 +1,23 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Moments } from './moments.js';
+import {
+  LOWER_COUNT,
+  LOWER_MAX,
+  LOWER_MEAN,
+  LOWER_MIN,
+  LOWER_STDEV,
+  LOWER_SUM,
+  LOWER_VARIANCE,
+  lowerMoment,
+  Moments,
+  momentsCount,
+  momentsMax,
+  momentsMean,
+  momentsMin,
+  momentsStdev,
+  momentsTotal,
+  momentsVariance,
+} from './moments.js';
 
 const of = (values: number[]): Moments => {
   const m = new Moments();
@@ -55,5 +73,37 @@ describe('Moments', () => {
   it('reports an overflowing sum as infinite, not NaN', () => {
     expect(of([1e308, 1e308]).total()).toBe(Number.POSITIVE_INFINITY);
     expect(of([1e308, 1e308, -1e308]).total()).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('lowerMoment', () => {
+  const readers: [number, (a: readonly number[], o: number) => number | null][] = [
+    [LOWER_COUNT, momentsCount],
+    [LOWER_SUM, momentsTotal],
+    [LOWER_MEAN, momentsMean],
+    [LOWER_MIN, momentsMin],
+    [LOWER_MAX, momentsMax],
+    [LOWER_VARIANCE, momentsVariance],
+    [LOWER_STDEV, momentsStdev],
+  ];
+  const value = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -5, max: 5 }), fc.constantFrom(-0, 1e308, -1e308, 1e9 + 0.001, 2.54));
+
+  it('writes each aggregate as the momentsX readers read it (also into an array of doubles, also null)', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 6 }), fc.nat({ max: 3 }), (values, o) => {
+        const slots = [...new Array<number>(o).fill(7), ...of(values).toArray()];
+        for (const [what, read] of readers) {
+          const doubles: (number | null)[] = [0.5, 0, 0];
+          doubles[0] = 0;
+          lowerMoment(doubles, 1, what, slots, o);
+          expect(Object.is(doubles[1], read(slots, o))).toBe(true);
+          expect([doubles[0], doubles[2]]).toEqual([0, 0]);
+          const tagged: (number | null)[] = [null];
+          lowerMoment(tagged, 0, what, slots, o);
+          expect(Object.is(tagged[0], read(slots, o))).toBe(true);
+        }
+      }),
+      { seed: 20261124, numRuns: 500 },
+    );
   });
 });

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../event/click-event.js';
 import { AggregatePlan } from './aggregate-plan.js';
-import type { AggregationSpec } from './aggregation-spec.js';
+import { AGGREGATE_FUNCTIONS, type AggregationSpec } from './aggregation-spec.js';
+import { momentsCount, momentsMax, momentsMean, momentsMin, momentsStdev, momentsTotal, momentsVariance, MOMENT_SLOTS } from './moments.js';
 import { allOutputNames, PartialLayout, type WindowNeeds } from './partial-layout.js';
 
 const count: AggregationSpec = { fn: 'count', field: null };
@@ -96,5 +98,33 @@ describe('PartialLayout', () => {
 
   it('lists every output name of a job: the job\u2019s first, then those only some windows have', () => {
     expect(allOutputNames([{}, { aggregations: [count, max('duration_ms')] }, { aggregations: [sum('value')] }], [count, sum('value')])).toEqual(['count', 'sum_value', 'max_duration_ms']);
+  });
+
+  it('lowers every aggregation of every channel as the moments readers read it', () => {
+    const readers = { count: momentsCount, sum: momentsTotal, mean: momentsMean, min: momentsMin, max: momentsMax, variance: momentsVariance, stdev: momentsStdev };
+    const aggregation = fc.oneof(
+      fc.constant(count),
+      fc.record({ fn: fc.constantFrom(...AGGREGATE_FUNCTIONS), field: fc.constantFrom('value', 'duration_ms') }),
+    );
+    const needsArb = fc.array(fc.record({ filter: fc.constantFrom(null, SHOP), aggregations: fc.array(aggregation, { minLength: 1, maxLength: 8 }) }), { minLength: 1, maxLength: 3 });
+    const number = fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -3, max: 3 }), fc.constantFrom(-0, 1e308, '3', null));
+    const eventArb = fc.record({ page: fc.constantFrom('/shop/a', '/home'), value: number, duration_ms: number }, { requiredKeys: ['page'] });
+    fc.assert(
+      fc.property(needsArb, fc.array(eventArb, { maxLength: 6 }), (needs, events) => {
+        const layout = new PartialLayout(needs);
+        const p = partialOf(layout, events as Fields[]);
+        for (const need of needs) {
+          const outputs = layout.outputsOf(need);
+          const channel = layout.channels[outputs.channel] as { offset: number; fields: readonly string[] };
+          const expected = need.aggregations.map((a) =>
+            a.field === null ? (p[channel.offset] as number) : readers[a.fn](p, channel.offset + 1 + channel.fields.indexOf(a.field) * MOMENT_SLOTS),
+          );
+          const lowered = outputs.lower(p);
+          expect(lowered).toHaveLength(expected.length);
+          expected.forEach((v, i) => expect(Object.is(lowered[i], v)).toBe(true));
+        }
+      }),
+      { seed: 20261124, numRuns: 300 },
+    );
   });
 });

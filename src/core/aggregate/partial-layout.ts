@@ -8,15 +8,16 @@ import { AGGREGATE_FUNCTIONS, outputName, type AggregationSpec } from './aggrega
 import {
   addMoment,
   EMPTY_MOMENTS,
+  LOWER_COUNT,
+  LOWER_MAX,
+  LOWER_MEAN,
+  LOWER_MIN,
+  LOWER_STDEV,
+  LOWER_SUM,
+  LOWER_VARIANCE,
+  lowerMoment,
   mergeMoments,
   MOMENT_SLOTS,
-  momentsCount,
-  momentsMax,
-  momentsMean,
-  momentsMin,
-  momentsStdev,
-  momentsTotal,
-  momentsVariance,
 } from './moments.js';
 
 type Fields = Readonly<Record<string, FieldValue>>;
@@ -159,16 +160,23 @@ export class PartialLayout {
     const channel = this.byFilter.get(needs.filter);
     if (channel === undefined) throw new EngineError('INVARIANT_BROKEN', `no channel for the filter ${String(needs.filter)}`);
     const { offset, fields } = this.channels[channel] as Channel;
-    const lowerers = needs.aggregations.map((spec): ((p: Partial) => number | null) => {
-      if (spec.field === null) return (p) => p[offset] as number;
-      return fieldLowerer(spec.fn, offset + 1 + fields.indexOf(spec.field) * MOMENT_SLOTS);
-    });
+    // Per value: what to read (EVENTS: the channel's event count) and where; lowered in one loop.
+    const what = Int8Array.from(needs.aggregations, (spec) => (spec.field === null ? EVENTS : LOWERED[spec.fn]));
+    const at = Int32Array.from(needs.aggregations, (spec) => (spec.field === null ? offset : offset + 1 + fields.indexOf(spec.field) * MOMENT_SLOTS));
+    // An array of doubles to copy: values are stored unboxed, with no change of the array's kind.
+    const zeros: number[] = [0.5];
+    for (let i = 1; i < what.length; i++) zeros.push(0);
+    zeros[0] = 0;
     return {
       names: needs.aggregations.map(outputName),
       channel,
       lower: (p) => {
-        const out: (number | null)[] = new Array(lowerers.length);
-        for (let i = 0; i < lowerers.length; i++) out[i] = (lowerers[i] as (p: Partial) => number | null)(p);
+        const out: (number | null)[] = zeros.slice();
+        for (let i = 0; i < what.length; i++) {
+          const w = what[i] as number;
+          if (w === EVENTS) out[i] = p[at[i] as number] as number;
+          else lowerMoment(out, i, w, p, at[i] as number);
+        }
         return out;
       },
       hasEvents: (p) => (p[offset] as number) > 0,
@@ -221,18 +229,18 @@ export class PartialLayout {
   }
 }
 
-/** Reads one aggregate of a field from the moments at offset o of a partial. */
-function fieldLowerer(fn: AggregationSpec['fn'], o: number): (p: Partial) => number | null {
-  switch (fn) {
-    case 'count': return (p) => momentsCount(p, o);
-    case 'sum': return (p) => momentsTotal(p, o);
-    case 'mean': return (p) => momentsMean(p, o);
-    case 'min': return (p) => momentsMin(p, o);
-    case 'max': return (p) => momentsMax(p, o);
-    case 'variance': return (p) => momentsVariance(p, o);
-    case 'stdev': return (p) => momentsStdev(p, o);
-  }
-}
+/** The lowerMoment code of each aggregate function of a field. */
+const LOWERED: Readonly<Record<AggregationSpec['fn'], number>> = {
+  count: LOWER_COUNT,
+  sum: LOWER_SUM,
+  mean: LOWER_MEAN,
+  min: LOWER_MIN,
+  max: LOWER_MAX,
+  variance: LOWER_VARIANCE,
+  stdev: LOWER_STDEV,
+};
+/** `count` without a field: the channel's event count. */
+const EVENTS = -1;
 
 /** Aggregations the engine can compute (the job file's checks say the same, with better messages). */
 function checkAggregations(specs: readonly AggregationSpec[]): void {

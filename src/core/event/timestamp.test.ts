@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readTimestamp } from './timestamp.js';
 
@@ -35,5 +36,34 @@ describe('readTimestamp', () => {
     expect(readTimestamp('1969-12-31T23:59:59Z')).toBeNull();
     expect(readTimestamp(true)).toBeNull();
     expect(readTimestamp(null)).toBeNull();
+  });
+
+  it('reads the usual spelling (YYYY-MM-DDThh:mm:ss.sssZ, read without the regex) as it reads the same time spelled otherwise', () => {
+    // Mostly near the valid range, so that the edges (month 13, day 29–32 in February, hour 24, second 60) come up.
+    const two = (max: number): fc.Arbitrary<string> =>
+      fc.oneof({ arbitrary: fc.integer({ min: 0, max }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 99 }), weight: 1 }).map((n) => String(n).padStart(2, '0'));
+    const digitOrNot = fc.constantFrom('0', '1', '2', '5', '9', 'x', ' ', '-', '٣');
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 1960, max: 2100 }), fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 275750, max: 275770 })),
+        two(13), two(32), two(24), two(60), two(60),
+        fc.integer({ min: 0, max: 999 }),
+        fc.option(fc.tuple(fc.nat({ max: 23 }), digitOrNot), { nil: null }),
+        (year, month, day, hour, minute, second, millis, noise) => {
+          let text = `${String(year).padStart(4, '0')}-${month}-${day}T${hour}:${minute}:${second}.${String(millis).padStart(3, '0')}Z`;
+          // Now and then a character replaced: the text is then spelled otherwise, or no timestamp at all.
+          if (noise !== null) text = text.slice(0, noise[0]) + noise[1] + text.slice(noise[0] + 1);
+          const read = readTimestamp(text);
+          // The same text through the general reader: a space for the T, a lower-case z, or three more fraction digits.
+          if (text.charAt(10) === 'T') expect(readTimestamp(`${text.slice(0, 10)} ${text.slice(11)}`)).toBe(read);
+          if (text.length === 24 && text.endsWith('Z')) {
+            expect(readTimestamp(`${text.slice(0, 23)}z`)).toBe(read);
+            expect(readTimestamp(`${text.slice(0, 23)}000Z`)).toBe(read);
+          }
+          if (noise === null && read !== null) expect(new Date(read).toISOString()).toBe(text);
+        },
+      ),
+      { seed: 20261124, numRuns: 3000 },
+    );
   });
 });

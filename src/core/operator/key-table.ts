@@ -31,6 +31,12 @@ type Level = Map<unknown, Level | KeyEntry>;
 
 /** Non-negative integer ids below this are looked up in an array rather than a map. */
 const SMALL_INT_LIMIT = 1 << 22;
+/** The array of small integer ids starts with this many slots… */
+const SMALL_INT_FIRST_SLOTS = 1 << 10;
+/** …always may grow to this many… */
+const SMALL_INT_DENSE_SLOTS = 1 << 16;
+/** …and beyond, to this many slots per key held. */
+const SLOTS_PER_KEY = 8;
 type Record_ = Readonly<Record<string, FieldValue>>;
 
 /**
@@ -74,24 +80,36 @@ export function keyMatches(key: Record_, match: Record_): boolean {
 /** Nested maps, one level per group-by field, with the id at the leaf. */
 export class KeyTable {
   readonly fields: readonly string[];
+  /** The one group-by field of a one-field table, else null. */
+  private readonly single: string | null;
+  /** `{"field":` of a one-field table: its keys' JSON text starts so. */
+  private readonly singlePrefix: string;
   private readonly root: Level = new Map();
   private readonly entries = new Map<number, KeyEntry>();
   /** Single-field tables: entries of small non-negative integer values, by value. */
   private readonly smallInts: (KeyEntry | undefined)[] = [];
+  /** Single-field tables: how many small non-negative integer values are in the map (the array was too short for them). */
+  private smallIntsInMap = 0;
   private nextId = 0;
 
   constructor(fields: readonly string[]) {
     this.fields = fields;
+    this.single = fields.length === 1 ? (fields[0] as string) : null;
+    this.singlePrefix = this.single === null ? '' : `{${JSON.stringify(this.single)}:`;
   }
 
   /** The record's group, created on first sight. */
   intern(record: Record_): KeyEntry {
-    const fields = this.fields;
-    if (fields.length === 1) {
+    const single = this.single;
+    if (single !== null) {
       // The common case, one group-by field: an array index for small integer ids, else one map lookup.
-      const v = ownField(record, fields[0] as string);
-      if (isSmallInt(v)) {
-        const entry = this.smallInts[v];
+      const v = ownField(record, single);
+      if (typeof v === 'number') {
+        if (v >>> 0 === v && v < this.smallInts.length) {
+          const entry = this.smallInts[v];
+          if (entry !== undefined) return entry;
+        }
+        const entry = this.root.get(v) as KeyEntry | undefined;
         if (entry !== undefined) return entry;
       } else {
         const entry = this.root.get(v === undefined ? null : typeof v === 'object' ? mapKey(v) : v) as KeyEntry | undefined;
@@ -99,6 +117,7 @@ export class KeyTable {
       }
     }
     const level = this.leafLevel(record);
+    const fields = this.fields;
     const k = fields.length === 0 ? null : mapKey(ownField(record, fields[fields.length - 1] as string));
     const found = level.get(k) as KeyEntry | undefined;
     if (found !== undefined) return found;
@@ -115,14 +134,54 @@ export class KeyTable {
 
   /** Adds an entry under its key values. */
   private link(id: number, key: Record<string, FieldValue>): KeyEntry {
-    const entry: KeyEntry = { id, group: { id, key, keyJson: JSON.stringify(key) }, lastSlice: null, lastPartial: null, replayFloorMs: Number.NEGATIVE_INFINITY };
+    const entry: KeyEntry = { id, group: { id, key, keyJson: this.keyJsonOf(key) }, lastSlice: null, lastPartial: null, replayFloorMs: Number.NEGATIVE_INFINITY };
     this.entries.set(id, entry);
     const fields = this.fields;
     const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);
-    // Small integer ids of a one-field table live in the array only: a million users are a million map entries fewer.
-    if (fields.length === 1 && isSmallInt(last)) this.smallInts[last] = entry;
-    else this.leafLevel(key).set(mapKey(last), entry);
+    // Small integer ids of a one-field table live in an array: a million users are a million map entries fewer.
+    if (this.single !== null && isSmallInt(last)) {
+      if (this.fitsSmallInts(last)) this.smallInts[last] = entry;
+      else {
+        this.root.set(last, entry);
+        this.smallIntsInMap++;
+      }
+    } else this.leafLevel(key).set(mapKey(last), entry);
     return entry;
+  }
+
+  /**
+   * True when `value` gets a slot in the array of small integer ids, grown for it if needed. The
+   * array grows by powers of two (a sparse array would fall back to a slow dictionary) while it
+   * stays within a few slots per key: ids spread thinly over a large range go to the map instead,
+   * so memory follows the number of keys. Ids that went to the map while the array was shorter
+   * move into it when it grows past them.
+   */
+  private fitsSmallInts(value: number): boolean {
+    const slots = this.smallInts;
+    if (value < slots.length) return true;
+    let length = Math.max(SMALL_INT_FIRST_SLOTS, 2 * slots.length);
+    while (length <= value) length *= 2;
+    if (length > Math.max(SMALL_INT_DENSE_SLOTS, SLOTS_PER_KEY * (this.entries.size + 1))) return false;
+    while (slots.length < length) slots.push(undefined);
+    if (this.smallIntsInMap > 0) {
+      for (const [k, entry] of this.root) {
+        if (typeof k === 'number' && isSmallInt(k) && k < length) {
+          slots[k] = entry as KeyEntry;
+          this.root.delete(k);
+          this.smallIntsInMap--;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** JSON.stringify(key), without walking the object for one field. */
+  private keyJsonOf(key: Record<string, FieldValue>): string {
+    const single = this.single;
+    if (single === null) return JSON.stringify(key);
+    const v = Object.hasOwn(key, single) ? key[single] : undefined;
+    if (v === undefined) return JSON.stringify(key);
+    return `${this.singlePrefix}${typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v)}}`;
   }
 
   private leafLevel(record: Record_): Level {
@@ -146,7 +205,8 @@ export class KeyTable {
     const fields = this.fields;
     if (fields.length === 1) {
       const v = ownField(record, fields[0] as string);
-      if (isSmallInt(v)) return this.smallInts[v];
+      const entry = isSmallInt(v) ? this.smallInts[v] : undefined;
+      if (entry !== undefined) return entry;
     }
     for (let i = 0; i < fields.length - 1; i++) {
       const next = level.get(mapKey(ownField(record, fields[i] as string))) as Level | undefined;
@@ -208,8 +268,8 @@ export class KeyTable {
     }
     const leaf = path[path.length - 1] as Level;
     const last = fields.length === 0 ? null : ownField(key, fields[fields.length - 1] as string);
-    if (fields.length === 1 && isSmallInt(last)) this.smallInts[last] = undefined;
-    else leaf.delete(mapKey(last));
+    if (fields.length === 1 && isSmallInt(last) && this.smallInts[last] !== undefined) this.smallInts[last] = undefined;
+    else if (leaf.delete(mapKey(last)) && fields.length === 1 && isSmallInt(last)) this.smallIntsInMap--;
     for (let i = path.length - 1; i > 0 && (path[i] as Level).size === 0; i--) {
       (path[i - 1] as Level).delete(mapKey(ownField(key, fields[i - 1] as string)));
     }

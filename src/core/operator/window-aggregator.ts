@@ -304,13 +304,18 @@ export class WindowAggregator {
       }
       if (needsSlice) {
         const slice = this.slices.findOrCreate(t, this.registerWindowsOf);
-        let partial = keyEntry.lastSlice === slice ? keyEntry.lastPartial : slice.partials.get(keyEntry);
-        if (partial === undefined || partial === null) {
-          partial = layout.empty();
-          slice.partials.set(keyEntry, partial);
+        let partial = keyEntry.lastPartial;
+        // Stored only when the slice changes: a key entry lives long (old space) and its partial is
+        // young, so each store costs a write barrier.
+        if (keyEntry.lastSlice !== slice || partial === null) {
+          let found = slice.partials.get(keyEntry);
+          if (found === undefined) {
+            found = layout.empty();
+            slice.partials.set(keyEntry, found);
+          }
+          keyEntry.lastSlice = slice;
+          keyEntry.lastPartial = partial = found;
         }
-        keyEntry.lastSlice = slice;
-        keyEntry.lastPartial = partial;
         layout.add(partial, fields);
         if (this.isUpdateMode) this.markDirty(slice, keyId);
       }
@@ -575,25 +580,24 @@ export class WindowAggregator {
     const inWindow: Slice[] = [];
     this.slices.forEachIn(window.start, window.end, (slice) => inWindow.push(slice));
     const closeAt = window.end + this.latenessMs;
+    // forEach rather than for…of: no [key, value] pair is allocated per result.
+    const emit = (partial: Partial, entry: KeyEntry): void => {
+      if (!def.outputs.hasEvents(partial) || (entry.replayFloorMs >= closeAt && this.countReplayed())) return;
+      this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
+    };
     if (inWindow.length === 1) {
-      for (const [entry, partial] of (inWindow[0] as Slice).partials) {
-        if (!def.outputs.hasEvents(partial) || (entry.replayFloorMs >= closeAt && this.countReplayed())) continue;
-        this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
-      }
+      (inWindow[0] as Slice).partials.forEach(emit);
       return;
     }
     const combined = new Map<KeyEntry, Partial>();
     for (const slice of inWindow) {
-      for (const [entry, partial] of slice.partials) {
+      slice.partials.forEach((partial, entry) => {
         const into = combined.get(entry);
         if (into === undefined) combined.set(entry, this.layout.copy(partial));
         else this.layout.combine(into, partial);
-      }
+      });
     }
-    for (const [entry, partial] of combined) {
-      if (!def.outputs.hasEvents(partial) || (entry.replayFloorMs >= closeAt && this.countReplayed())) continue;
-      this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
-    }
+    combined.forEach(emit);
   }
 
   private foldTick(def: AlignedDef, tick: PendingWindow, out: EngineOutput[]): void {
@@ -650,11 +654,11 @@ export class WindowAggregator {
     this.slices.compact(
       this.watermark.current,
       (into, from) => {
-        for (const [entry, partial] of from.partials) {
+        from.partials.forEach((partial, entry) => {
           const existing = into.partials.get(entry);
           if (existing === undefined) into.partials.set(entry, partial);
           else this.layout.combine(existing, partial);
-        }
+        });
         const dirty = this.dirtySlices.get(from);
         if (dirty !== undefined) {
           const marks = this.dirtyMarksOf(into);
@@ -665,12 +669,12 @@ export class WindowAggregator {
         this.dirtySlices.delete(slice);
         this.droppedSinceSweep++;
         // A key's cached slice must not keep a dropped slice (and all its partials) alive.
-        for (const entry of slice.partials.keys()) {
+        slice.partials.forEach((_, entry) => {
           if (entry.lastSlice === slice) {
             entry.lastSlice = null;
             entry.lastPartial = null;
           }
-        }
+        });
       },
     );
     // Keys with no state left would otherwise pile up in a long run with ever new ids.
@@ -681,7 +685,7 @@ export class WindowAggregator {
   sweepKeys(): number {
     this.droppedSinceSweep = 0;
     const live = new Set<number>();
-    for (const slice of this.slices.slices) for (const entry of slice.partials.keys()) live.add(entry.id);
+    for (const slice of this.slices.slices) slice.partials.forEach((_, entry) => live.add(entry.id));
     for (const def of this.aligned) {
       for (const w of def.pending.values()) if (w.revisions !== null) for (const k of w.revisions.keys()) live.add(k);
       if (def.global !== null) {

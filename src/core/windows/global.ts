@@ -48,11 +48,11 @@ export class GlobalWindows {
 
   /** Folds one slice's partials of a closing tick. */
   fold(partials: ReadonlyMap<{ readonly id: number }, Partial>): void {
-    for (const [key, p] of partials) {
-      if (!this.counts(p)) continue;
+    partials.forEach((p, key) => {
+      if (!this.counts(p)) return;
       this.plan.combine(this.baseOf(key.id), p);
       this.changed.add(key.id);
-    }
+    });
   }
 
   /** Next revision number of a key's report. */
