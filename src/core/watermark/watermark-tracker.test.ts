@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WatermarkTracker } from './watermark-tracker.js';
 
@@ -89,5 +90,86 @@ describe('WatermarkTracker', () => {
     expect(back.current).toBe(w.current);
     back.observe(1, 30);
     expect(back.current).toBe(17);
+  });
+
+  it('moves as a tracker that walks every partition at every event would (random steps over up to 6 partitions)', () => {
+    /** The rule as written: min over active partitions of their max event time, else over those that had events; never back. */
+    class Reference {
+      readonly parts = new Map<number, { max: number; idle: boolean }>();
+      wm = Number.NEGATIVE_INFINITY;
+      constructor(readonly bound: number) {}
+      observe(p: number, t: number): boolean {
+        const s = this.parts.get(p);
+        if (s === undefined) this.parts.set(p, { max: t, idle: false });
+        else {
+          s.idle = false;
+          s.max = Math.max(s.max, t);
+        }
+        return this.settle();
+      }
+      settle(): boolean {
+        const states = [...this.parts.values()];
+        const active = states.filter((s) => !s.idle).map((s) => s.max);
+        const seen = states.map((s) => s.max).filter((m) => m !== Number.NEGATIVE_INFINITY);
+        const pool = active.length > 0 ? active : seen;
+        if (pool.length === 0) return false;
+        const w = Math.min(...pool) - this.bound;
+        if (w <= this.wm) return false;
+        this.wm = w;
+        return true;
+      }
+    }
+    const partition = fc.integer({ min: 0, max: 5 });
+    const step = fc.oneof(
+      { weight: 12, arbitrary: fc.record({ op: fc.constant('observe' as const), p: partition, t: fc.integer({ min: 0, max: 60 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('add' as const), p: partition }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('idle' as const), p: partition }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), p: partition }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('restore' as const), parts: fc.array(fc.tuple(partition, fc.integer({ min: 0, max: 60 })), { maxLength: 3 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('roundTrip' as const) }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 }), fc.array(step, { maxLength: 80 }), (bound, steps) => {
+        let w = new WatermarkTracker(bound);
+        const ref = new Reference(bound);
+        for (const s of steps) {
+          switch (s.op) {
+            case 'observe':
+              expect(w.observe(s.p, s.t)).toBe(ref.observe(s.p, s.t));
+              break;
+            case 'add':
+              w.addPartition(s.p);
+              if (!ref.parts.has(s.p)) ref.parts.set(s.p, { max: Number.NEGATIVE_INFINITY, idle: false });
+              break;
+            case 'idle': {
+              const r = ref.parts.get(s.p);
+              const was = r === undefined || r.idle;
+              if (r !== undefined) r.idle = true;
+              expect(w.markIdle(s.p)).toBe(was ? false : ref.settle());
+              break;
+            }
+            case 'remove': {
+              const had = ref.parts.delete(s.p);
+              expect(w.removePartition(s.p)).toBe(had ? ref.settle() : false);
+              break;
+            }
+            case 'restore':
+              for (const [p, max] of s.parts) {
+                const r = ref.parts.get(p);
+                if (r === undefined) ref.parts.set(p, { max, idle: false });
+                else r.max = Math.max(r.max, max);
+              }
+              expect(w.restorePartitions(s.parts.map(([p, max]) => ({ partition: p, maxEventTimeMs: max })))).toBe(ref.settle());
+              break;
+            case 'roundTrip':
+              // As a checkpoint keeps it (binary: −Infinity survives, unlike in JSON).
+              w = WatermarkTracker.decode(bound, structuredClone(w.encode()));
+              break;
+          }
+          expect(w.current).toBe(ref.wm);
+        }
+      }),
+      { seed: 20261124, numRuns: 2000 },
+    );
   });
 });
