@@ -309,6 +309,17 @@ describe('LmdbResultsHistory', () => {
     expect(() => t.history.top({ window: 'per_minute', start: T0, by: 'count', n: 0 })).toThrow(EngineError);
   });
 
+  it('lists a key once in the top keys, with its largest value, when count windows of it share a start', async () => {
+    const t = await open();
+    const count = (user: number, windowIndex: number, n: number): WindowResult =>
+      resultOf({ window: 'every_3', windowKind: 'count', start: T0, end: T0 + 1, key: { user_id: user }, windowIndex, values: [n, n] });
+    await t.history.append([count(1, 0, 3), count(1, 1, 7), count(1, 2, 5), count(2, 0, 6), count(3, 4, 4), count(3, 5, 8)]);
+    const top = (n: number): string[] => t.history.top({ window: 'every_3', start: T0, by: 'count', n }).map((r) => `${r.key.user_id as number}#${r.windowIndex}=${r.values.count}`);
+    expect(top(10)).toEqual(['3#5=8', '1#1=7', '2#0=6']);
+    expect(top(2)).toEqual(['3#5=8', '1#1=7']);
+    expect(top(1)).toEqual(['3#5=8']);
+  });
+
   it('stores each window with its own output names: a window with aggregations of its own next to the job\'s', async () => {
     const t = await open();
     const SHOP = ['count', 'max_duration_ms'];

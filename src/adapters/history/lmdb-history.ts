@@ -562,12 +562,21 @@ export class LmdbResultsHistory implements ResultsHistory {
     const prefix = this.writer.reset().raw(this.windowPrefix(query.window)).number(query.start).take();
     const end = this.writer.reset().raw(prefix).upperBound().take();
     // Sorted by value, largest first; rows come in key order, so an equal value goes after the ones already in.
-    const best: { value: number; id: Uint8Array; row: Row }[] = [];
+    // One row per key: count windows of one key can share a start (instances told apart by their
+    // index), and a key is listed once, with its largest value.
+    const best: { value: number; id: Uint8Array; row: Row; segment: string }[] = [];
     try {
       for (const { key, value: row } of this.rows.getRange({ start: prefix, end })) {
         const value = row.v[query.by];
         if (typeof value !== 'number') continue;
         if (best.length === query.n && value <= (best[best.length - 1] as { value: number }).value) continue;
+        const id = Buffer.from(key);
+        const segment = id.toString('latin1', this.readId(id).segmentAt);
+        const same = best.findIndex((b) => b.segment === segment);
+        if (same !== -1) {
+          if ((best[same] as { value: number }).value >= value) continue;
+          best.splice(same, 1);
+        }
         let lo = 0;
         let hi = best.length;
         while (lo < hi) {
@@ -575,7 +584,7 @@ export class LmdbResultsHistory implements ResultsHistory {
           if ((best[mid] as { value: number }).value >= value) lo = mid + 1;
           else hi = mid;
         }
-        best.splice(lo, 0, { value, id: Buffer.from(key), row });
+        best.splice(lo, 0, { value, id, row, segment });
         if (best.length > query.n) best.pop();
       }
     } catch (error) {
