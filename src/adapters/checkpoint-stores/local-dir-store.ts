@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { EngineError } from '../../core/errors.js';
 import { assertStoreKey, type CheckpointStore, type StoredObject } from '../../ports/checkpoint-store.js';
 
@@ -146,9 +146,8 @@ export class LocalDirStore implements CheckpointStore {
 
   /** Deletes a temporary a crashed write left (it can be as large as a whole state). True when deleted. */
   private async sweepIfOrphan(path: string): Promise<boolean> {
-    const name = path.slice(path.lastIndexOf(sep) + 1);
     const s = await stat(path).catch(() => null);
-    if (s === null || !(writerIsGone(name) || Date.now() - s.mtimeMs >= ORPHAN_TEMP_AGE_MS)) return false;
+    if (s === null || !(writerIsGone(basename(path)) || Date.now() - s.mtimeMs >= ORPHAN_TEMP_AGE_MS)) return false;
     return rm(path, { force: true }).then(() => true, () => false);
   }
 

@@ -11,6 +11,7 @@ import type { KafkaConnection } from './kafka-client.js';
 import { LocalConsumer } from './local-consumer.js';
 import { PackedBatch } from './packed-batch.js';
 import { logPosted, reviveError, serializeError } from './thread-data.js';
+import { endWorker } from './worker-end.js';
 
 /** The compiled worker next to this module (null when running from TypeScript sources, which a worker cannot load). */
 function workerScript(): URL | null {
@@ -184,11 +185,7 @@ export class ThreadConsumer implements ConsumerPort {
     this.updateRef();
     const closed = new Promise<void>((resolve) => (this.closedAck = resolve));
     worker.postMessage({ type: 'close' } satisfies ToConsumer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closed, this.exited, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
-    await worker.terminate();
-    await this.exited;
+    await endWorker(worker, closed, this.exited, CLOSE_WAIT_MS);
   }
 
   private onMessage(message: FromConsumer): void {

@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fetched } from '../../../test/support/kafka/fetched-messages.js';
 import { countBefore, messageOffsets, messageTexts, type FetchedMessage } from './message-text.js';
-
-/** Values laid out in one buffer with a few bytes between them, as in a fetch response. */
-function fetched(values: readonly (string | Uint8Array | null)[], firstOffset = 100): FetchedMessage[] {
-  const bytes = values.map((v) => (v === null ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v)));
-  const buffer = Buffer.alloc(bytes.reduce((sum, b) => sum + (b?.length ?? 0) + 7, 0), 0xff);
-  let at = 0;
-  return bytes.map((b, i) => {
-    at += 7;
-    const offset = String(firstOffset + i);
-    if (b === null) return { offset, value: null };
-    b.copy(buffer, at);
-    const value = buffer.subarray(at, at + b.length);
-    at += b.length;
-    return { offset, value };
-  });
-}
 
 const decoder = new TextDecoder('utf-8');
 
@@ -46,7 +31,7 @@ describe('messageTexts', () => {
 
 describe('messageOffsets and countBefore', () => {
   it('numbers consecutive offsets, and lists offsets with gaps (compacted topics, transaction markers)', () => {
-    const consecutive = messageOffsets(fetched(['a', 'b', 'c'], 41), 3);
+    const consecutive = messageOffsets(fetched(['a', 'b', 'c'], [41, 42, 43]), 3);
     expect([0, 1, 2].map(consecutive)).toEqual([41, 42, 43]);
     const gaps: FetchedMessage[] = [5, 6, 9, 12].map((o) => ({ offset: String(o), value: null }));
     expect([0, 1, 2, 3].map(messageOffsets(gaps, 4))).toEqual([5, 6, 9, 12]);

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fetched } from '../../../test/support/kafka/fetched-messages.js';
 import { messageTexts, type FetchedMessage } from './message-text.js';
 import { PackedBatch, packedTexts, packMessages, transferList, type PackedMessages } from './packed-batch.js';
-
-/** Values laid out in one buffer with a few bytes between them, as in a fetch response. */
-function fetched(values: readonly (string | Uint8Array | null)[], offsets: readonly number[] = values.map((_v, i) => 100 + i)): FetchedMessage[] {
-  const bytes = values.map((v) => (v === null ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v)));
-  const buffer = Buffer.alloc(bytes.reduce((sum, b) => sum + (b?.length ?? 0) + 7, 0), 0xff);
-  let at = 0;
-  return bytes.map((b, i) => {
-    at += 7;
-    const offset = String(offsets[i]);
-    if (b === null) return { offset, value: null };
-    b.copy(buffer, at);
-    const value = buffer.subarray(at, at + b.length);
-    at += b.length;
-    return { offset, value };
-  });
-}
 
 /** As the job's thread receives it: the buffers moved to another owner (structuredClone with transfer). */
 function handedOver(packed: PackedMessages): PackedMessages {

@@ -4,9 +4,6 @@ import type { KafkaConnection } from './kafka-client.js';
 import type { EncodedBatch } from './record-batch.js';
 import type { LogLevel, SerializedError } from './thread-data.js';
 
-// Kept importable from here (the producer thread's test fixture does).
-export { reviveError, reviveFields, serializeError, serializeFields, type LogLevel, type SerializedError } from './thread-data.js';
-
 /** The producer thread's workerData. */
 export interface ProducerThreadData {
   readonly connection: KafkaConnection;

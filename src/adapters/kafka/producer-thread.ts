@@ -8,8 +8,10 @@ import type { Logger } from '../../ports/logger.js';
 import { BatchProducer } from './batch-producer.js';
 import type { KafkaConnection } from './kafka-client.js';
 import { OrderedSender } from './ordered-sender.js';
-import { reviveError, reviveFields, type FromProducer, type ProducerThreadData, type ToProducer } from './producer-messages.js';
+import type { FromProducer, ProducerThreadData, ToProducer } from './producer-messages.js';
 import type { EncodedBatch } from './record-batch.js';
+import { reviveError, reviveFields } from './thread-data.js';
+import { endWorker } from './worker-end.js';
 
 /** Produces batches in the order they are submitted. */
 export interface BatchChannel {
@@ -108,11 +110,7 @@ export class ThreadChannel implements BatchChannel {
     this.updateRef();
     const closed = new Promise<void>((resolve) => (this.closedAck = resolve));
     worker.postMessage({ type: 'close' } satisfies ToProducer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closed, this.exited, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
-    await worker.terminate();
-    await this.exited;
+    await endWorker(worker, closed, this.exited, CLOSE_WAIT_MS);
   }
 
   private start(): Worker {

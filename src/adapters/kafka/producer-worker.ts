@@ -6,8 +6,9 @@ import type { Logger } from '../../ports/logger.js';
 import { BatchProducer } from './batch-producer.js';
 import { createKafka } from './kafka-client.js';
 import { OrderedSender } from './ordered-sender.js';
-import { serializeError, serializeFields, type FromProducer, type LogLevel, type ProducerThreadData, type ToProducer } from './producer-messages.js';
+import type { FromProducer, ProducerThreadData, ToProducer } from './producer-messages.js';
 import type { EncodedBatch } from './record-batch.js';
+import { serializeError, serializeFields, type LogLevel } from './thread-data.js';
 
 if (parentPort === null) throw new Error('producer-worker.js runs as a worker thread of the Kafka sink');
 const port = parentPort;

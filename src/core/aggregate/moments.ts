@@ -115,44 +115,29 @@ export const LOWER_MAX = 4;
 export const LOWER_VARIANCE = 5;
 export const LOWER_STDEV = 6;
 
-/**
- * Writes one aggregate of the summary at o into out[i], as momentsCount … momentsStdev read it.
- * One store per outcome, so that a number goes into the array as a number: results lowered into an
- * array of doubles box nothing (only a null turns the array into one of tagged values).
- */
+/** Writes one aggregate of the summary at o into out[i], read by momentsCount … momentsStdev. */
 export function lowerMoment(out: (number | null)[], i: number, what: number, a: readonly number[], o: number): void {
-  const n = a[o + N] as number;
   switch (what) {
     case LOWER_COUNT:
-      out[i] = n;
+      out[i] = momentsCount(a, o);
       return;
-    case LOWER_SUM: {
-      const sum = a[o + SUM] as number;
-      out[i] = Number.isFinite(sum) ? sum + (a[o + COMPENSATION] as number) : sum;
+    case LOWER_SUM:
+      out[i] = momentsTotal(a, o);
       return;
-    }
     case LOWER_MEAN:
-      if (n === 0) out[i] = null;
-      else out[i] = (a[o + SHIFT] as number) + (a[o + MEAN_Y] as number);
+      out[i] = momentsMean(a, o);
       return;
     case LOWER_MIN:
-      if (n === 0) out[i] = null;
-      else out[i] = a[o + MIN] as number;
+      out[i] = momentsMin(a, o);
       return;
     case LOWER_MAX:
-      if (n === 0) out[i] = null;
-      else out[i] = a[o + MAX] as number;
+      out[i] = momentsMax(a, o);
       return;
-    default: {
-      // Variance and standard deviation.
-      if (n < 2) {
-        out[i] = null;
-        return;
-      }
-      const m2 = (a[o + M2] as number) / (n - 1);
-      const v = m2 < 0 ? 0 : m2;
-      out[i] = what === LOWER_VARIANCE ? v : Math.sqrt(v);
-    }
+    case LOWER_VARIANCE:
+      out[i] = momentsVariance(a, o);
+      return;
+    default:
+      out[i] = momentsStdev(a, o);
   }
 }
 

@@ -3,7 +3,6 @@
 import type { BadRecord, ClickEvent, FieldValue, ParsedRecord } from './click-event.js';
 import type { BadRecordReason } from '../errors.js';
 import { readTimestamp } from './timestamp.js';
-import { MAX_EPOCH_MS } from '../time/epoch.js';
 
 /** Default limit on one record: 1 MiB of UTF-8. */
 export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
@@ -53,8 +52,6 @@ export function toClickEvent(value: unknown): ParsedRecord {
   if (page === undefined) return bad('MISSING_PAGE', 'page is missing');
   if (typeof page !== 'string') return bad('INVALID_PAGE', `page must be a string, found ${describe(page)}`);
   const raw = fields.timestamp;
-  // Epoch milliseconds, the common spelling, read here (as readTimestamp reads it).
-  if (typeof raw === 'number' && raw >= 0 && raw <= MAX_EPOCH_MS) return { kind: 'event', eventTimeMs: Math.floor(raw), fields };
   if (raw === undefined) return bad('MISSING_TIMESTAMP', 'timestamp is missing');
   const eventTimeMs = readTimestamp(raw);
   if (eventTimeMs === null) {

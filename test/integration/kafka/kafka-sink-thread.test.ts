@@ -15,6 +15,7 @@ import { LocalChannel, ThreadChannel, type BatchChannel } from '../../../dist/ad
 import { BatchBuilder, type EncodedBatch } from '../../../dist/adapters/kafka/record-batch.js';
 import type { Logger } from '../../../src/ports/logger.js';
 import { assertFreshKafkaBuild } from '../../support/kafka/fresh-build.js';
+import { recordingLogger } from '../../support/recording-logger.js';
 import { readTopic } from '../../support/kafka/topics.js';
 
 let kafka: MockKafka;
@@ -27,18 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await kafka?.stop();
 });
-
-interface Line {
-  readonly level: string;
-  readonly fields: Record<string, unknown>;
-  readonly message: string;
-}
-
-function recordingLogger(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message });
-  return { logger: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
-}
 
 interface Item {
   readonly id: number;

@@ -17,8 +17,8 @@ import { buildResultSink } from '../../../dist/main.js';
 import { JobRunner, type JobStatus } from '../../../dist/runtime/job-runner.js';
 import { MemorySink } from '../../../src/adapters/sinks/memory.js';
 import { systemClock } from '../../../src/ports/clock.js';
-import type { Logger } from '../../../src/ports/logger.js';
 import { assertFreshKafkaBuild } from '../../support/kafka/fresh-build.js';
+import { recordingLogger, type LoggedLine } from '../../support/recording-logger.js';
 import { keyedByUser, processedByGroup, produce } from '../../support/kafka/topics.js';
 import { tempDir } from '../cli-support.js';
 import { clickLines, comparable, expectedKey, jobYaml, runFromFile } from './kafka-support.js';
@@ -41,18 +41,6 @@ afterAll(async () => {
   await kafka?.stop();
 });
 
-interface Line {
-  readonly level: string;
-  readonly fields: Record<string, unknown>;
-  readonly message: string;
-}
-
-function recordingLogger(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message });
-  return { logger: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
-}
-
 const workerScript = new URL('../../../dist/adapters/kafka/consumer-worker.js', import.meta.url);
 const dyingScript = new URL('./fixtures/dying-consumer-worker.mjs', import.meta.url);
 
@@ -61,7 +49,7 @@ const dyingScript = new URL('./fixtures/dying-consumer-worker.mjs', import.meta.
  * appended to dir/out/results.ndjson; its consumer runs on a thread started from `script`. Resolves
  * with the job's status, also when it failed.
  */
-async function runJob(dir: string, topic: string, groupId: string, script: URL, clientId: string): Promise<{ status: JobStatus; consumer: ThreadConsumer; source: KafkaSource; lines: Line[] }> {
+async function runJob(dir: string, topic: string, groupId: string, script: URL, clientId: string): Promise<{ status: JobStatus; consumer: ThreadConsumer; source: KafkaSource; lines: LoggedLine[] }> {
   const { logger, lines } = recordingLogger();
   const job = parseJobText(
     jobYaml({

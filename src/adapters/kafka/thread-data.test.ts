@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { isTransientKafkaError } from './kafka-client.js';
-import { reviveError, reviveFields, serializeError, serializeFields } from './producer-messages.js';
+import { reviveError, reviveFields, serializeError, serializeFields } from './thread-data.js';
 
 /** What crosses between threads: a structured clone. */
 const crossed = <T>(value: T): T => structuredClone(value);
