@@ -34,10 +34,48 @@ export interface KafkaBenchReport {
   readonly runs: number;
   /** Best run per scenario (peak RSS: the largest of all runs), in KAFKA_SCENARIOS order. */
   readonly measurements: readonly KafkaResult[];
-  /** Every run of every scenario, in the order they ran (runs alternate scenarios: a noisy spell shows in all of them). */
+  /** Every run of every scenario, in the order they ran (rounds of all scenarios, every other round in reverse order). */
   readonly allRuns: readonly (KafkaResult & { readonly run: number })[];
+  /** Per job scenario: its rate over consume + parse's in each run (the two ran in the same round), and the median. */
+  readonly pairs: readonly KafkaPair[];
   /** Wall time of the whole Kafka part, broker start to stop. */
   readonly wallMs: number;
+}
+
+/** A job's rate against the consume + parse baseline's, run by run. */
+export interface KafkaPair {
+  readonly name: string;
+  readonly perRun: readonly number[];
+  readonly median: number;
+  /** The same ratio by process CPU time (the machine's speed drifts less in CPU time than in wall time). */
+  readonly cpuMedian: number;
+}
+
+const BASELINE = 'kafka-consume-parse';
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Each job against the baseline run of its own round: a noisy spell then weighs on both sides of a ratio. */
+function pairsOf(allRuns: readonly (KafkaResult & { readonly run: number })[], runs: number): KafkaPair[] {
+  const pairs: KafkaPair[] = [];
+  for (const scenario of KAFKA_SCENARIOS) {
+    if (scenario.kind !== 'job') continue;
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const job = allRuns.find((m) => m.run === run && m.name === scenario.name);
+      const base = allRuns.find((m) => m.run === run && m.name === BASELINE);
+      if (job === undefined || base === undefined) continue;
+      wall.push(job.records / job.ms / (base.records / base.ms));
+      cpu.push(job.records / job.cpuMs / (base.records / base.cpuMs));
+    }
+    pairs.push({ name: scenario.name, perRun: wall, median: median(wall), cpuMedian: median(cpu) });
+  }
+  return pairs;
 }
 
 /** Runs `kafka-scenario.js step json` (bench/kafka-scenario.ts) and parses its one line of output. */
@@ -99,7 +137,8 @@ export async function runKafkaBench(root: string, logPath: string, messages: num
     const best = new Map<string, KafkaResult>();
     const allRuns: (KafkaResult & { readonly run: number })[] = [];
     for (let run = 0; run < runs; run++) {
-      for (const scenario of KAFKA_SCENARIOS) {
+      // Every other round runs the scenarios in reverse order, so that neither side of a ratio always goes first.
+      for (const scenario of run % 2 === 0 ? KAFKA_SCENARIOS : [...KAFKA_SCENARIOS].reverse()) {
         const suffix = `${scenario.name}_${run}`;
         const config: KafkaRunConfig = {
           brokers: broker.brokers,
@@ -130,8 +169,13 @@ export async function runKafkaBench(root: string, logPath: string, messages: num
         else best.set(scenario.name, { ...prev, maxRssMb: Math.max(m.maxRssMb, prev.maxRssMb) });
       }
     }
+    const pairs = pairsOf(allRuns, runs);
+    for (const p of pairs) {
+      say(`  ${p.name} vs ${BASELINE}, run by run: ${p.perRun.map((r) => r.toFixed(2)).join(', ')} (median ${p.median.toFixed(2)}x; by CPU time ${p.cpuMedian.toFixed(2)}x)`);
+    }
     return {
       brokers: BROKERS,
+      pairs,
       topic: TOPIC,
       partitions: PARTITIONS,
       produce: { ...produced, batchSize: PRODUCE_BATCH, retentionBytes: RETENTION_BYTES },

@@ -37,6 +37,7 @@ type ProduceMessage = { key: Buffer | string | null; value: Buffer | string | nu
 type PartitionData = { partition: number; messages: ProduceMessage[]; firstSequence?: number };
 type ProduceArgs = { acks: number; timeout: number; transactionalId: string | null; producerId: LongLike; producerEpoch: number; topicData: { topic: string; partitions: PartitionData[] }[] };
 const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (args: ProduceArgs) => { encode(): Promise<EncoderLike> };
+const encodeRequest = require('kafkajs/src/protocol/request.js') as (args: { correlationId: number; clientId: string | null; request: { apiKey: number; apiVersion: number; encode(): Promise<EncoderLike> } }) => Promise<EncoderLike>;
 const RecordBatchFull = RecordBatch as unknown as (args: Record<string, unknown>) => Promise<EncoderLike>;
 const RecordFull = Record as unknown as (args: Record<string, unknown>) => EncoderLike;
 
@@ -88,6 +89,25 @@ describe('kafkajs, as patched', () => {
     expect(source('protocol/recordBatch/crc32C/crc32C.js')).toContain('Patched by Tally');
     expect(source('protocol/requests/produce/v3/request.js')).toContain('Patched by Tally');
     expect(source('protocol/recordBatch/v0/plainPartition.js')).toContain('Patched by Tally');
+    expect(source('protocol/request.js')).toContain('Patched by Tally');
+  });
+
+  it('frames every request (size, api key and version, correlation id, client id, payload) as published kafkajs does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ apiKey: fc.nat(70), apiVersion: fc.nat(12), correlationId: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), clientId: fc.option(fc.string({ unit: 'grapheme', maxLength: 20 }), { nil: null }), payload: fc.uint8Array({ maxLength: 3000 }) }),
+        async ({ apiKey, apiVersion, correlationId, clientId, payload }) => {
+          const body = (): EncoderLike => {
+            const e = new Encoder() as EncoderLike & { writeBuffer(b: Buffer): EncoderLike };
+            return e.writeBuffer(Buffer.from(payload));
+          };
+          const framed = await encodeRequest({ correlationId, clientId, request: { apiKey, apiVersion, encode: () => Promise.resolve(body()) } });
+          const published = new Encoder().writeInt16(apiKey).writeInt16(apiVersion).writeInt32(correlationId).writeString(clientId).writeEncoder(body());
+          expect(framed.buffer).toEqual(new Encoder().writeInt32(published.size()).writeEncoder(published).buffer);
+        },
+      ),
+      { seed: 20261124, numRuns: 200 },
+    );
   });
 
   it('computes CRC-32C eight bytes at a time as the polynomial does bit by bit (every length mod 8, every byte value)', () => {
