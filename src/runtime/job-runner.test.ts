@@ -6,7 +6,7 @@ import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
 import type { Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import type { RawBatch, Source } from '../ports/source.js';
-import { JobRunner, type Timer } from './job-runner.js';
+import { JobRunner, PARSE_AHEAD, type Timer } from './job-runner.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 
 const spec = (emit: 'final' | 'update' = 'final'): PipelineSpec => ({
@@ -130,6 +130,35 @@ describe('JobRunner', () => {
     };
     await expect(runner.run()).rejects.toThrow('disk full');
     expect(runner.status()).toMatchObject({ state: 'failed', error: 'disk full' });
+  });
+
+  it('parses large batches ahead of the engine with the same results, dead letters and late records as one line at a time', async () => {
+    // Bad, blank and late lines on both sides of each run of PARSE_AHEAD lines, and a watermark
+    // that closes windows in the middle of a run.
+    const lines: string[] = [];
+    for (let i = 0; i < 2 * PARSE_AHEAD + 700; i++) {
+      const edge = i % PARSE_AHEAD;
+      if (edge === 0 || i % 97 === 5) lines.push('nope');
+      else if (edge === PARSE_AHEAD - 1 || i % 89 === 3) lines.push('  ');
+      else if (edge === 1 || i % 83 === 7) lines.push(line(i % 5, Math.max(0, i * 100 - 90_000)));
+      else lines.push(line(i % 7, i * 100));
+    }
+    const run = async (batchSize: number) => {
+      const { runner, io } = setUp(new MemorySource(lines, batchSize));
+      const status = await runner.run();
+      return {
+        counts: [status.records, status.blankLines, status.badRecords, status.engine.events, status.engine.lateRecords],
+        results: io.results.items.map((r) => [r.start, r.key.key, r.values]),
+        deadLetters: io.deadLetters.items.map((d) => [d.reason, d.raw, d.position]),
+        late: io.lateRecords.items,
+      };
+    };
+    const whole = await run(lines.length);
+    expect(whole.late.length).toBeGreaterThan(10);
+    expect(whole.deadLetters.length).toBeGreaterThan(10);
+    expect(whole.deadLetters).toContainEqual(['NOT_JSON', 'nope', { kind: 'generator', sequence: PARSE_AHEAD }]);
+    expect(whole.late.map((l) => l.position)).toContainEqual({ kind: 'generator', sequence: PARSE_AHEAD + 1 });
+    expect(whole).toEqual(await run(1));
   });
 });
 

@@ -4,6 +4,7 @@ import { AggregatePlan } from '../core/aggregate/aggregate-plan.js';
 import { ChunkPool } from '../core/codec/binary-writer.js';
 import type { EngineOutput, WindowResult } from '../core/emit/outputs.js';
 import { EngineError } from '../core/errors.js';
+import type { ClickEvent } from '../core/event/click-event.js';
 import { isBlankLine, parseEventLine } from '../core/event/parse-event-line.js';
 import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
 import { reconfigure } from '../core/operator/reconfigure.js';
@@ -52,6 +53,14 @@ const realTimer: Timer = (ms) => {
   });
   return { promise, cancel: () => clearTimeout(handle) };
 };
+
+/**
+ * The job loop parses up to this many lines of a batch, then hands their events to the engine:
+ * JSON.parse and the engine then each keep their code and data in the CPU's caches for a run of
+ * lines instead of evicting each other at every line (user-tumbling-1m: about 9% of its time).
+ * Bounded, so that the events held at once stay small whatever the batch size.
+ */
+export const PARSE_AHEAD = 1024;
 
 const TICK = Symbol('tick');
 /** The job loop lets other work (API requests, timers, I/O callbacks) run at least this often. */
@@ -364,6 +373,8 @@ export class JobRunner {
     let lastFlush = this.startedAtMs;
     let lastProgressRecords = 0;
     let lastYield = performance.now();
+    const events: (ClickEvent | undefined)[] = [];
+    const lineOf = new Int32Array(PARSE_AHEAD);
     const isUpdateMode = this.spec.emit === 'update';
     logger.info({ job: this.options.name, source: io.source.description }, 'job started');
     const commits = io.source.commit !== undefined;
@@ -431,28 +442,42 @@ export class JobRunner {
         let badSamples: { reason: string; message: string; raw: string }[] | null = null;
         const skipsBlank = batch.emptyIsBad !== true;
         let maxEventTimeMs = Number.NEGATIVE_INFINITY;
-        for (let i = 0; i < records.length; i++) {
-          const line = records[i] as string;
-          // '{' first is the common case and cannot be blank.
-          if (line.charCodeAt(0) !== 123 && skipsBlank && isBlankLine(line)) {
-            this.blankLines++;
-            continue;
+        // A run of lines parsed, then their events fed to the engine (see PARSE_AHEAD). Dead letters
+        // and late records each keep line order, as the engine sees the events in it.
+        for (let from = 0; from < records.length; from += PARSE_AHEAD) {
+          const to = Math.min(records.length, from + PARSE_AHEAD);
+          let n = 0;
+          for (let i = from; i < to; i++) {
+            const line = records[i] as string;
+            // '{' first is the common case and cannot be blank.
+            if (line.charCodeAt(0) !== 123 && skipsBlank && isBlankLine(line)) {
+              this.blankLines++;
+              continue;
+            }
+            const parsed = parseEventLine(line, this.options.maxRecordBytes);
+            if (parsed.kind === 'bad') {
+              this.badRecords++;
+              (badSamples ??= []).push({ reason: parsed.reason, message: parsed.message, raw: line });
+              // Read again after a restart: its dead letter was written the first time.
+              if (!this.positions.isReplay(batch, i)) bad.push({ reason: parsed.reason, message: parsed.message, raw: line, position: batch.positionOf(i) });
+              continue;
+            }
+            if (parsed.eventTimeMs > maxEventTimeMs) maxEventTimeMs = parsed.eventTimeMs;
+            events[n] = parsed;
+            lineOf[n] = i;
+            n++;
           }
-          const parsed = parseEventLine(line, this.options.maxRecordBytes);
-          if (parsed.kind === 'bad') {
-            this.badRecords++;
-            (badSamples ??= []).push({ reason: parsed.reason, message: parsed.message, raw: line });
-            // Read again after a restart: its dead letter was written the first time.
-            if (!this.positions.isReplay(batch, i)) bad.push({ reason: parsed.reason, message: parsed.message, raw: line, position: batch.positionOf(i) });
-            continue;
-          }
-          if (parsed.eventTimeMs > maxEventTimeMs) maxEventTimeMs = parsed.eventTimeMs;
-          const before = out.length;
-          engine.onEvent(parsed, partition, out);
-          for (let j = before; j < out.length; j++) {
-            const o = out[j] as EngineOutput;
-            if (o.kind === 'late' && !this.positions.isReplay(batch, i)) {
-              late.push({ windows: o.windows, eventTimeMs: o.event.eventTimeMs, watermarkMs: o.watermarkMs, raw: line, position: batch.positionOf(i) });
+          for (let k = 0; k < n; k++) {
+            const event = events[k] as ClickEvent;
+            events[k] = undefined;
+            const before = out.length;
+            engine.onEvent(event, partition, out);
+            for (let j = before; j < out.length; j++) {
+              const o = out[j] as EngineOutput;
+              const i = lineOf[k] as number;
+              if (o.kind === 'late' && !this.positions.isReplay(batch, i)) {
+                late.push({ windows: o.windows, eventTimeMs: o.event.eventTimeMs, watermarkMs: o.watermarkMs, raw: records[i] as string, position: batch.positionOf(i) });
+              }
             }
           }
         }

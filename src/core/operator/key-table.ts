@@ -22,7 +22,8 @@ export interface KeyEntry {
   lastPartial: Partial | null;
   /**
    * Windows of this key that close at or before this time were emitted by an earlier run (see
-   * WindowAggregator.setReplayFloor); −Infinity when nothing is being replayed.
+   * WindowAggregator.resumePartitions); −Infinity when nothing is being replayed, and always while
+   * the engine has no replay floors (it does not read this field then).
    */
   replayFloorMs: number;
 }

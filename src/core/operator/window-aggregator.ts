@@ -158,7 +158,10 @@ export class WindowAggregator {
   hasEnded = false;
   /** The latest close time of any window or session emitted (what end of input made complete). */
   maxClosedAtMs = Number.NEGATIVE_INFINITY;
-  /** Per source partition: windows closing at or before this were emitted by an earlier run. */
+  /**
+   * Per source partition: windows closing at or before this were emitted by an earlier run. Once
+   * set it stays set, and no key has a replay floor (KeyEntry.replayFloorMs) while it is null.
+   */
   replayFloors: Map<string | number, number> | null = null;
   /** Slices dropped or merged since the last sweep of the key table (in snapshots: it decides when keys are forgotten). */
   droppedSinceSweep = 0;
@@ -281,7 +284,9 @@ export class WindowAggregator {
       // Reading again after a restart: aligned windows an earlier run emitted are closed for this key.
       // (Sessions are judged by the watermark alone: an emitted session cannot take a re-read event,
       // as the rebuilt watermark closed it again by then, and an open one needs its earliest events.)
-      const watermark = Math.max(this.watermark.current, keyEntry.replayFloorMs);
+      // Keys have replay floors only once replayFloors is set: until then the entry's floor (a
+      // boxed double, often a cache miss of its own) is not read.
+      const watermark = this.replayFloors === null ? this.watermark.current : Math.max(this.watermark.current, keyEntry.replayFloorMs);
       // Every window containing t ends after t, so an event at or after the watermark is on time
       // for all of them; only older events need the per-definition check.
       let needsSlice = t >= watermark;
@@ -580,9 +585,10 @@ export class WindowAggregator {
     const inWindow: Slice[] = [];
     this.slices.forEachIn(window.start, window.end, (slice) => inWindow.push(slice));
     const closeAt = window.end + this.latenessMs;
+    const hasFloors = this.replayFloors !== null;
     // forEach rather than for…of: no [key, value] pair is allocated per result.
     const emit = (partial: Partial, entry: KeyEntry): void => {
-      if (!def.outputs.hasEvents(partial) || (entry.replayFloorMs >= closeAt && this.countReplayed())) return;
+      if (!def.outputs.hasEvents(partial) || (hasFloors && entry.replayFloorMs >= closeAt && this.countReplayed())) return;
       this.pushResult(def, window.start, window.end, entry.group, partial, this.nextRevision(window, entry.id), true, out);
     };
     if (inWindow.length === 1) {
