@@ -6,7 +6,7 @@ import type { PipelineSpec } from '../core/operator/pipeline-spec.js';
 import type { Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import type { RawBatch, Source } from '../ports/source.js';
-import { JobRunner, PARSE_AHEAD, type Timer } from './job-runner.js';
+import { JobRunner, PARSE_AHEAD, resultsOf, type Timer } from './job-runner.js';
 import type { DeadLetter, LateOutputRecord } from './side-records.js';
 
 const spec = (emit: 'final' | 'update' = 'final'): PipelineSpec => ({
@@ -228,5 +228,21 @@ describe('JobRunner timers', () => {
       [1, 0, false],
       [2, 1, true],
     ]);
+  });
+});
+
+describe('resultsOf', () => {
+  const result = (start: number): WindowResult => ({
+    kind: 'result', window: 'w', windowKind: 'tumbling', start, end: start + 1, key: { id: 0, key: {}, keyJson: '{}' }, names: ['count'], values: [1], revision: 0, isFinal: true, windowIndex: null,
+  });
+  const late = { kind: 'late', event: { kind: 'event', eventTimeMs: 0, fields: {} }, windows: ['w'], watermarkMs: 5 } as const;
+
+  it('hands back the outputs themselves when they are all results, and the results in order otherwise', () => {
+    const onlyResults = [result(1), result(2)];
+    expect(resultsOf(onlyResults)).toBe(onlyResults);
+    expect(resultsOf([])).toEqual([]);
+    const mixed = [result(1), late, result(2), late, result(3)];
+    expect(resultsOf(mixed)).toEqual([result(1), result(2), result(3)]);
+    expect(resultsOf([late])).toEqual([]);
   });
 });

@@ -908,8 +908,7 @@ export class JobRunner {
     arrivedAt: number | null = null,
     nowMs: number | null = null,
   ): Promise<void> {
-    const results: WindowResult[] = [];
-    for (const o of out) if (o.kind === 'result') results.push(o);
+    const results = resultsOf(out);
     await Promise.all([
       results.length > 0 ? this.io.results.write(results) : undefined,
       bad.length > 0 ? this.io.deadLetters.write(bad) : undefined,
@@ -921,6 +920,19 @@ export class JobRunner {
     this.feed.push(results, now);
     if (arrivedAt !== null) this.latency.observe(performance.now() - arrivedAt, results.length);
   }
+}
+
+/** The window results among the outputs: the array itself when it holds nothing else (the common case, no copy). */
+export function resultsOf(out: readonly EngineOutput[]): readonly WindowResult[] {
+  let i = 0;
+  while (i < out.length && (out[i] as EngineOutput).kind === 'result') i++;
+  if (i === out.length) return out as readonly WindowResult[];
+  const results = out.slice(0, i) as WindowResult[];
+  for (; i < out.length; i++) {
+    const o = out[i] as EngineOutput;
+    if (o.kind === 'result') results.push(o);
+  }
+  return results;
 }
 
 /** A string that shares no memory with `text` (slices and concatenations of V8 strings can). */

@@ -24,9 +24,13 @@ export class ResultFeedBuffer implements ResultFeed {
 
   push(results: readonly WindowResult[], emittedAtMs: number): void {
     if (results.length === 0) return;
-    for (const result of results) {
+    // Results the ring could not keep get their numbers but no entry: a job without readers of
+    // the feed (capacity 1) would otherwise build an object per result only to drop it.
+    const skipped = Math.max(0, results.length - this.capacity);
+    this.next += skipped;
+    for (let i = skipped; i < results.length; i++) {
       const sequence = this.next++;
-      this.ring[sequence % this.capacity] = { sequence, emittedAtMs, result };
+      this.ring[sequence % this.capacity] = { sequence, emittedAtMs, result: results[i] as WindowResult };
     }
     for (const listener of this.listeners) {
       try {
