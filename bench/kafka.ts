@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import type { KafkaMeasurement, KafkaProduceConfig, KafkaProduceReport } from './kafka-scenario.js';
 import { KAFKA_SCENARIOS, type KafkaRunConfig } from './scenarios.js';
+import { median } from './stats.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -52,12 +53,6 @@ export interface KafkaPair {
 }
 
 const BASELINE = 'kafka-consume-parse';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** Each job against the baseline run of its own round: a noisy spell then weighs on both sides of a ratio. */
 function pairsOf(allRuns: readonly (KafkaResult & { readonly run: number })[], runs: number): KafkaPair[] {

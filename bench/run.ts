@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClickGenerator } from '../src/adapters/sources/click-generator.js';
 import { runKafkaBench, type KafkaBenchReport } from './kafka.js';
+import { median } from './stats.js';
 import { runCheckpointBench, type CheckpointBenchReport } from './checkpoint.js';
 import { runApiBench, type ApiBenchReport } from './api.js';
 import { KAFKA_SCENARIOS, SCENARIOS } from './scenarios.js';
@@ -60,12 +61,6 @@ function runOrder(run: number): string[] {
   for (const [a, b] of PAIRS) order.push(...(run % 2 === 0 ? [a, b] : [b, a]));
   if (run < RUNS) for (const s of SCENARIOS) if (!order.includes(s.name)) order.push(s.name);
   return order;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** A ratio per run of two scenarios' measurements (by wall time, process CPU time and main-thread CPU time), and its median, range and best-times value. */
