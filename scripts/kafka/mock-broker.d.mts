@@ -25,6 +25,8 @@ export interface MockKafka {
   brokerUp(id: number): Promise<void>;
   /** Makes broker `id` the leader of one partition (C host only). */
   setPartitionLeader(topic: string, partition: number, id: number): Promise<void>;
+  /** Delays every response of broker `id` by `ms` milliseconds, as a broker across a network would (C host only). */
+  setBrokerRtt(id: number, ms: number): Promise<void>;
   /** SIGTERM, SIGKILL after 5 s; resolves once the broker process has exited. Idempotent. */
   stop(): Promise<void>;
 }

@@ -36,6 +36,7 @@ const STOP_GRACE_MS = 5_000;
  * @property {(id: number) => Promise<void>} brokerDown
  * @property {(id: number) => Promise<void>} brokerUp
  * @property {(topic: string, partition: number, id: number) => Promise<void>} setPartitionLeader
+ * @property {(id: number, ms: number) => Promise<void>} setBrokerRtt
  * @property {() => Promise<void>} stop
  */
 
@@ -288,6 +289,7 @@ async function startCHost(brokers, topics) {
     brokerDown: (id) => send(`down ${id}`),
     brokerUp: (id) => send(`up ${id}`),
     setPartitionLeader: (topic, partition, id) => send(`leader ${topic} ${partition} ${id}`),
+    setBrokerRtt: (id, ms) => send(`rtt ${id} ${Math.round(ms)}`),
     stop() {
       stopping ??= terminate(child).then(() => {
         child.stdin?.destroy();
@@ -346,6 +348,7 @@ async function startKcat(brokers) {
     brokerDown: () => unsupported('kcat', 'brokerDown'),
     brokerUp: () => unsupported('kcat', 'brokerUp'),
     setPartitionLeader: () => unsupported('kcat', 'setPartitionLeader'),
+    setBrokerRtt: () => unsupported('kcat', 'setBrokerRtt'),
     stop() {
       stopping ??= terminate(child).then(stopWatcher);
       return stopping;

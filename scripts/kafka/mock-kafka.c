@@ -9,6 +9,8 @@
  *   down ID | up ID       disconnect broker ID and refuse connections / accept them again
  *                         (the mock moves no partition leadership by itself)
  *   leader NAME PART ID   make broker ID the leader of partition PART of topic NAME
+ *   rtt ID MS             delay every response of broker ID by MS milliseconds (0: none), as a
+ *                         broker across a network would
  *   quit                  stop
  * Build: cc -O2 -o mock-kafka mock-kafka.c -lrdkafka   (Debian: librdkafka-dev)
  */
@@ -58,6 +60,8 @@ static int run_command(rd_kafka_mock_cluster_t *mc, char *line) {
     reply(rd_kafka_mock_broker_set_up(mc, a));
   } else if (sscanf(line, "leader %255s %d %d", name, &a, &b) == 3) {
     reply(rd_kafka_mock_partition_set_leader(mc, name, a, b));
+  } else if (sscanf(line, "rtt %d %d", &a, &b) == 2) {
+    reply(b < 0 ? RD_KAFKA_RESP_ERR__INVALID_ARG : rd_kafka_mock_broker_set_rtt(mc, a, b));
   } else {
     printf("error unknown command: %s\n", line);
   }

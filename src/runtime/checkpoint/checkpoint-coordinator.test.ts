@@ -408,6 +408,11 @@ describe('checkpoints through JobRunner', () => {
       const last = ids.at(-1) as number;
       expect(first.status.checkpoint?.last?.id).toBe(last);
       expect((await new CheckpointRepository(store).load(last)).manifest.finished).toBe(true);
+      // The log says which stored checkpoint is the finished run's: only the last one.
+      const stored = first.logger.starting('checkpoint stored');
+      expect(stored.length).toBeGreaterThan(1);
+      expect(stored.at(-1)?.fields.checkpoint).toBe(last);
+      expect(stored.map((e) => e.fields.finished)).toEqual(stored.map((_, i) => i === stored.length - 1));
       // A finished run is not run again on new input: that needs its checkpoints deleted.
       const more = new ClickGenerator({ eventsPerSecond: 40, users: 50, pages: 10, seed: 12, startTimeMs: Date.UTC(2026, 2, 5, 9) });
       await appendFile(growing, Array.from({ length: 500 }, () => `${more.next()}\n`).join(''));

@@ -192,7 +192,7 @@ export class CheckpointCoordinator {
       const publishMs = performance.now() - started - writeMs;
       this.completed++;
       this.last = { id, completedAtMs: this.clock.now(), bytes, pauseMs: fields.pauseMs, writeMs };
-      this.logger.info({ checkpoint: id, bytes, pauseMs: round(fields.pauseMs), writeMs: round(writeMs), publishMs: round(publishMs) }, 'checkpoint stored');
+      this.logger.info({ checkpoint: id, finished: fields.finished, bytes, pauseMs: round(fields.pauseMs), writeMs: round(writeMs), publishMs: round(publishMs) }, 'checkpoint stored');
       try {
         const deleted = await this.repository.prune(this.options.retain, id, this.keepFrom);
         if (deleted.length > 0) this.logger.info({ deleted }, 'older checkpoints deleted');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-broker.mjs';
 import { keyedByUser, produce } from '../../support/kafka/topics.js';
-import { startTally } from '../../support/kafka/tally-process.js';
+import { isMidRunCheckpoint, startTally } from '../../support/kafka/tally-process.js';
 import { runTally, tempDir, writeText } from '../cli-support.js';
 import { clickLines, comparable, jobYaml, runFromFile } from './kafka-support.js';
 
@@ -47,7 +47,7 @@ async function runWithKills(dir: string, kills: readonly number[], check: () => 
   for (const wanted of kills) {
     const tally = startTally(['run', 'job.yaml'], dir);
     let stored = 0;
-    const checkpointed = tally.waitForLog((l) => l.msg === 'checkpoint stored' && ++stored === wanted, 120_000).then(() => 'checkpointed' as const);
+    const checkpointed = tally.waitForLog((l) => isMidRunCheckpoint(l) && ++stored === wanted, 120_000).then(() => 'checkpointed' as const);
     const outcome = await Promise.race([checkpointed, tally.exited.then(() => 'exited' as const)]);
     checkpointed.catch(() => undefined);
     if (outcome === 'exited') {

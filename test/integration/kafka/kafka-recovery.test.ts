@@ -1,7 +1,7 @@
 // Kafka runs that are interrupted: kill -9 and restart, and a broker that goes down and comes back.
 
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockKafka, type MockKafka } from '../../../scripts/kafka/mock-broker.mjs';
 import { compacted, keyedByUser, processedByGroup, produce, readTopic } from '../../support/kafka/topics.js';
 import { hasPartitions, startTally } from '../../support/kafka/tally-process.js';
@@ -18,9 +18,20 @@ afterAll(async () => {
   await kafka?.stop();
 });
 
+afterEach(async () => {
+  await slowBrokers(0);
+});
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Small produce batches make the run last a few seconds, so that kills land in the middle of it. */
+/**
+ * Brokers that answer 20 ms late, as across a network, and small produce batches make the run last
+ * a few seconds (about one on loopback), so that kills land in the middle of it.
+ */
+async function slowBrokers(ms: number): Promise<void> {
+  for (let id = 1; id <= kafka.brokers.length; id++) await kafka.setBrokerRtt(id, ms);
+}
+
 function kafkaJob(dir: string, topic: string, group: string, results: string): void {
   const brokers = `[${kafka.brokers.join(', ')}]`;
   writeText(
@@ -50,6 +61,7 @@ describe('Kafka recovery', () => {
     await produce(kafka.bootstrap, 'clicks_crash', keyedByUser(lines));
     const expected = await runFromFile(dir, lines);
     kafkaJob(dir, 'clicks_crash', 'crash', 'results_crash');
+    await slowBrokers(20);
 
     // Killed at different points of its progress: early, in the middle, late (as its commits say).
     for (const share of [0.15, 0.45, 0.75]) {

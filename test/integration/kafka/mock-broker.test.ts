@@ -285,6 +285,23 @@ describe('the mock Kafka broker with kafkajs', () => {
     expect(after.topics[0]?.partitions.find((p) => p.partitionId === 1)?.leader).toBe(next);
   });
 
+  it('delays the responses of a broker by the round-trip time it is given, and no longer once it is 0', async () => {
+    const admin = await connected(kafka('rtt').admin());
+    const timed = async (): Promise<number> => {
+      const start = performance.now();
+      for (let i = 0; i < 5; i++) await admin.fetchTopicOffsets(SPREAD_TOPIC);
+      return (performance.now() - start) / 5;
+    };
+    await timed();
+    for (let id = 1; id <= 3; id++) await mock.setBrokerRtt(id, 150);
+    const slow = await timed();
+    for (let id = 1; id <= 3; id++) await mock.setBrokerRtt(id, 0);
+    const fast = await timed();
+    expect(slow).toBeGreaterThanOrEqual(150);
+    expect(fast).toBeLessThan(150);
+    await expect(mock.setBrokerRtt(1, -1)).rejects.toThrow(/rtt 1 -1/);
+  });
+
   it('fails with the stderr of the host when the broker cannot start', async () => {
     await expect(startMockKafka({ topics: { '': 2 } })).rejects.toThrow(/exited before it was ready[\s\S]*bad topic spec/);
   });

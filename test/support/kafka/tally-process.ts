@@ -88,3 +88,8 @@ export function startTally(args: readonly string[], cwd: string): TallyProcess {
 export function hasPartitions(line: Record<string, unknown>): boolean {
   return line.msg === 'kafka source: partitions assigned' && Array.isArray(line.partitions) && line.partitions.length > 0;
 }
+
+/** A checkpoint stored while the run still reads: not the one a finished run stores at its end. */
+export function isMidRunCheckpoint(line: Record<string, unknown>): boolean {
+  return line.msg === 'checkpoint stored' && line.finished === false;
+}
