@@ -149,9 +149,16 @@ time: { maxOutOfOrderness: 0s }
 sink: { type: file, path: out/endless.ndjson }
 deadLetter: out/endless-bad.ndjson
 `);
-    const run = await runTally(['run', 'endless.yaml', '--log-level', 'warn'], {
+    // The signal 2.5 s after the job started (not after the spawn: a loaded machine can take seconds
+    // to start Node), so that a few 1 s windows have closed.
+    let signalled = false;
+    const run = await runTally(['run', 'endless.yaml', '--log-level', 'info'], {
       cwd: dir,
-      onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGTERM'), 3000),
+      onStderr: (stderr, pid) => {
+        if (signalled || !stderr.includes('"msg":"job started"')) return;
+        signalled = true;
+        setTimeout(() => process.kill(pid, 'SIGTERM'), 2_500);
+      },
     });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('endless stopped');

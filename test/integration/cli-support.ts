@@ -26,14 +26,24 @@ export function withoutApi(args: readonly string[]): readonly string[] {
 /** Runs `tally args…` in `cwd`, feeding `stdin`; `onStart` may signal the child. */
 export function runTally(
   args: readonly string[],
-  options: { cwd: string; stdin?: string; onStart?: (pid: number) => void; env?: Readonly<Record<string, string>> },
+  options: {
+    cwd: string;
+    stdin?: string;
+    onStart?: (pid: number) => void;
+    /** Called with all stderr so far, after each chunk. */
+    onStderr?: (stderr: string, pid: number) => void;
+    env?: Readonly<Record<string, string>>;
+  },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...withoutApi(args)], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (options.onStderr !== undefined && child.pid !== undefined) options.onStderr(stderr, child.pid);
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     if (options.stdin !== undefined) child.stdin.end(options.stdin);

@@ -41,12 +41,12 @@ const JOB = [
 ].join('\n');
 
 /**
- * 1M generated clicks of 2,000 users (some out of order, some malformed): a few seconds of work per
+ * 2M generated clicks of 2,000 users (some out of order, some malformed): a few seconds of work per
  * run on an idle machine, with checkpoints small enough to be stored within a second or two.
  */
 async function writeClicks(path: string): Promise<void> {
   const out = createWriteStream(path);
-  await writeGeneratedClicks({ events: 1_000_000, eventsPerSecond: 2_000, users: 2_000, pages: 200, seed: 7, startTimeMs: Date.UTC(2026, 10, 23) }, out);
+  await writeGeneratedClicks({ events: 2_000_000, eventsPerSecond: 2_000, users: 2_000, pages: 200, seed: 7, startTimeMs: Date.UTC(2026, 10, 23) }, out);
   out.end();
   await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
 }

@@ -172,12 +172,18 @@ describe('the dashboard', () => {
       .toBe('equal');
 
     // The heat strip: 24 hours, each closed hour the sum of the hourly window's results.
-    const cells = await page.$$eval('#heat-strip li', (lis) => lis.map((li) => ({ start: Number(li.getAttribute('data-start')), value: li.getAttribute('data-value') ?? '' })));
-    expect(cells).toHaveLength(24);
-    const currentHour = Math.floor(Date.now() / HOUR) * HOUR;
-    expect(cells.at(-1)?.start).toBe(currentHour);
-    const closed = cells.slice(0, -1);
-    expect(closed.every((c) => c.value !== '')).toBe(true);
+    // Polled: just after an hour starts, the strip moves on and the hour just closed has its value a moment later.
+    const heatStrip = () => page.$$eval('#heat-strip li', (lis) => lis.map((li) => ({ start: Number(li.getAttribute('data-start')), value: li.getAttribute('data-value') ?? '' })));
+    const stripProblem = async (): Promise<string> => {
+      const cells = await heatStrip();
+      const currentHour = Math.floor(Date.now() / HOUR) * HOUR;
+      if (cells.length !== 24) return `${cells.length} cells`;
+      if (cells.at(-1)?.start !== currentHour) return `newest cell starts at ${cells.at(-1)?.start}, not at the current hour ${currentHour}`;
+      const empty = cells.slice(0, -1).filter((c) => c.value === '');
+      return empty.length === 0 ? 'complete' : `closed hours without a value: ${empty.map((c) => c.start).join(', ')}`;
+    };
+    await expect.poll(stripProblem, { timeout: 20_000 }).toBe('complete');
+    const closed = (await heatStrip()).slice(0, -1);
     for (const cell of [closed[0], closed[11], closed[22]]) expect(Number(cell?.value)).toBe(await countOf(tally.url, 'hourly', cell?.start as number));
 
     // Job health: the figures of /status.

@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { BIN } from '../cli-support.js';
 
-export const KILL_EVENTS = 1_000_000;
+export const KILL_EVENTS = 2_000_000;
 
-/** 1M generated clicks (20k users, a day's traffic curve, some out of order and malformed). */
+/** 2M generated clicks (20k users, a day's traffic curve, some out of order and malformed). */
 export async function writeClickFile(path: string): Promise<void> {
   const out = createWriteStream(path);
   await writeGeneratedClicks({ events: KILL_EVENTS, eventsPerSecond: 2_000, users: 20_000, pages: 500, seed: 7, startTimeMs: Date.UTC(2026, 10, 23) }, out);
@@ -74,11 +74,14 @@ export interface KillReport {
   readonly restoredFrom: number[];
 }
 
+/** The log line of a checkpoint stored while the run reads (a finished run stores one more as it ends). */
+const MID_RUN_CHECKPOINT = /"finished":false[^\n]*"msg":"checkpoint stored"/;
+
 /**
  * Runs `job.yaml` in `dir` and kills it with SIGKILL, `kills` times, then lets it finish. Kills
  * alternate: at a random 0.5–1.5 s after the start (wherever the run is: starting, restoring,
  * writing a checkpoint), and at a random 0–0.8 s after the run stored its first checkpoint but at
- * most `afterCheckpointCapMs` (default 2.5 s) after its start (so that restarts have checkpoints to
+ * most `afterCheckpointCapMs` (default 5 s) after its start (so that restarts have checkpoints to
  * go on from, however slow the machine, while the five runs together stay well short of the whole
  * input). Returns how many kills landed and which checkpoints the runs restored.
  */
@@ -89,7 +92,7 @@ export async function killRepeatedly(
   env: Readonly<Record<string, string>> = {},
   options: { readonly afterCheckpointCapMs?: number } = {},
 ): Promise<KillReport> {
-  const capMs = options.afterCheckpointCapMs ?? 2_500;
+  const capMs = options.afterCheckpointCapMs ?? 5_000;
   const random = seededRandom(seed);
   let landed = 0;
   let runs = 0;
@@ -112,11 +115,11 @@ export async function killRepeatedly(
     // seconds, and a cap that ends before the first checkpoint would leave nothing to restore.)
     let cap: NodeJS.Timeout | undefined;
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      const first = !stderr.includes('"checkpoint stored"');
+      const first = !MID_RUN_CHECKPOINT.test(stderr);
       const starting = !stderr.includes('"job started"');
       stderr += d;
       if (killing && afterCheckpoint && starting && stderr.includes('"job started"')) cap = setTimeout(() => child.kill('SIGKILL'), capMs);
-      if (killing && afterCheckpoint && first && stderr.includes('"checkpoint stored"')) kill();
+      if (killing && afterCheckpoint && first && MID_RUN_CHECKPOINT.test(stderr)) kill();
     });
     const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
     clearTimeout(timer);

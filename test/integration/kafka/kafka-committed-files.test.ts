@@ -38,7 +38,7 @@ function expectNoDuplicates(ids: readonly string[], what: string): void {
 }
 
 /**
- * Runs `tally run job.yaml` in `dir`, killing it with SIGKILL after `kills[i]` stored checkpoints
+ * Runs `tally run job.yaml` in `dir`, killing it with SIGKILL after `kills[i]` checkpoints stored mid-run
  * in run i (unless that run finishes first), then once more to the end. `check` looks at the files
  * after every kill.
  */
@@ -57,7 +57,11 @@ async function runWithKills(dir: string, kills: readonly number[], check: () => 
     }
     tally.child.kill('SIGKILL');
     const exit = await tally.exited;
-    expect(exit.signal).toBe('SIGKILL');
+    if (exit.signal !== 'SIGKILL') {
+      // It finished between its log line and the kill.
+      expect(exit.code, exit.stderr.slice(-3000)).toBe(0);
+      return killed;
+    }
     killed++;
     check();
   }
@@ -99,7 +103,7 @@ describe('Kafka source, checkpoints and file outputs', () => {
     // Between runs the files hold only published output: whole lines, none twice, each a final one.
     const expectedIds = new Set(expected.results.map(resultId));
     const sizes: number[] = [];
-    const killed = await runWithKills(dir, [2, 3, 2], () => {
+    const killed = await runWithKills(dir, [1, 2, 1], () => {
       const got = linesOf(results);
       expectNoDuplicates(got.map(resultId), 'a result');
       for (const line of got) expect(expectedIds.has(resultId(line)), `unexpected result ${line}`).toBe(true);
@@ -130,7 +134,7 @@ describe('Kafka source, checkpoints and file outputs', () => {
       const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ndjson') && !f.startsWith('_pending'));
       return files.flatMap((f) => linesOf(join(root, f)));
     };
-    const killed = await runWithKills(dir, [3], () => expectNoDuplicates(partLines().map(resultId), 'a result'));
+    const killed = await runWithKills(dir, [2], () => expectNoDuplicates(partLines().map(resultId), 'a result'));
     expect(killed).toBe(1);
     const got = partLines();
     expectNoDuplicates(got.map(resultId), 'a result');

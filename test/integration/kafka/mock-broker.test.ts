@@ -260,11 +260,11 @@ describe('the mock Kafka broker with kafkajs', () => {
     expect(crashes).toBe(0);
     expect(joins).toHaveLength(1);
     // The producer blocks for the outage (a send holds a message for every partition) and resumes.
-    expect(longestSendMs).toBeGreaterThan(2500);
-    expect(longestSendMs).toBeLessThan(upAt - downAt + 2000);
+    expect(longestSendMs).toBeGreaterThan(2000);
+    expect(longestSendMs).toBeLessThan(upAt - downAt + 5000);
     const consumerBackMs =
       Math.min(...[...receivedAt].filter(([v, at]) => ledByDown.has(Number(v.split('-')[1])) && at >= upAt).map(([, at]) => at)) - upAt;
-    expect(consumerBackMs).toBeLessThan(3000);
+    expect(consumerBackMs).toBeLessThan(8000);
     console.info(
       `[mock-kafka] broker ${leader} (leader of ${[...ledByDown].join(',')}) down for ${upAt - downAt} ms: ` +
         `longest send ${longestSendMs} ms, consumer reads those partitions again ${consumerBackMs} ms after up`,
