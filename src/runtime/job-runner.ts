@@ -472,9 +472,9 @@ export class JobRunner {
             events[k] = undefined;
             const before = out.length;
             engine.onEvent(event, partition, out);
+            const i = lineOf[k] as number;
             for (let j = before; j < out.length; j++) {
               const o = out[j] as EngineOutput;
-              const i = lineOf[k] as number;
               if (o.kind === 'late' && !this.positions.isReplay(batch, i)) {
                 late.push({ windows: o.windows, eventTimeMs: o.event.eventTimeMs, watermarkMs: o.watermarkMs, raw: records[i] as string, position: batch.positionOf(i) });
               }

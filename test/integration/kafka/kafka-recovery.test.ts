@@ -24,14 +24,12 @@ afterEach(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Brokers that answer 20 ms late, as across a network, and small produce batches make the run last
- * a few seconds (about one on loopback), so that kills land in the middle of it.
- */
+/** Every broker answers `ms` late, as across a network. */
 async function slowBrokers(ms: number): Promise<void> {
   for (let id = 1; id <= kafka.brokers.length; id++) await kafka.setBrokerRtt(id, ms);
 }
 
+/** The job: the topic through a Kafka sink in small produce batches, bad and late records to files. */
 function kafkaJob(dir: string, topic: string, group: string, results: string): void {
   const brokers = `[${kafka.brokers.join(', ')}]`;
   writeText(
@@ -61,6 +59,8 @@ describe('Kafka recovery', () => {
     await produce(kafka.bootstrap, 'clicks_crash', keyedByUser(lines));
     const expected = await runFromFile(dir, lines);
     kafkaJob(dir, 'clicks_crash', 'crash', 'results_crash');
+    // Brokers 20 ms away and small produce batches make the run last about 5 s (about 1 s on
+    // loopback), so that the kills land in the middle of it.
     await slowBrokers(20);
 
     // Killed at different points of its progress: early, in the middle, late (as its commits say).
